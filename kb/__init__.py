@@ -1,0 +1,3 @@
+"""kb: a claim-tracking knowledge base for developing news stories."""
+
+__version__ = "0.1.0"

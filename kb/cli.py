@@ -1,0 +1,352 @@
+"""The `kb` command line: parse arguments, call the library, render. Heavy modules load per command."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from kb.errors import KbError, NotFound
+
+if TYPE_CHECKING:
+    from kb.store import Store
+
+
+class Fmt(StrEnum):
+    table = "table"
+    json = "json"
+    md = "md"
+
+
+class Grade(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+    F = "F"
+
+
+app = typer.Typer(
+    name="kb",
+    help="A claim-tracking knowledge base for developing news stories.\n\n"
+    "Ingest briefs, then ask about entities, claims and what changed. The database is kb.db in the "
+    "current directory unless --db or KB_DATABASE_URL says otherwise.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+review_app = typer.Typer(help="List suggested links, or accept or reject one.", rich_markup_mode=None)
+app.add_typer(review_app, name="review")
+
+FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
+
+
+class Context:
+    def __init__(self, db: str | None) -> None:
+        self.db = db
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from kb.settings import database_url
+            from kb.store import Store
+
+            self._store = Store(database_url(self.db))
+        return self._store
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="SQLite file to use (default kb.db; KB_DATABASE_URL selects any SQLAlchemy URL).",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = Context(db)
+
+
+def _store(ctx: typer.Context) -> Store:
+    return ctx.ensure_object(Context).store if isinstance(ctx.obj, Context) else Context(None).store
+
+
+def _out(renderable: Any) -> None:
+    from kb import render
+
+    if isinstance(renderable, str):
+        sys.stdout.write(renderable + "\n")
+    else:
+        render.console().print(renderable)
+
+
+def _emit(fmt: Fmt, data: Any, table: Any, md: Any) -> None:
+    """Print `data` as JSON, or the table / Markdown renderer applied to it."""
+    from kb import render
+
+    if fmt == Fmt.json:
+        _out(render.to_json(data))
+    elif fmt == Fmt.md:
+        _out(md(data))
+    else:
+        _out(table(data))
+
+
+# ------------------------------------------------------------------------------------ ingest
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[str], typer.Argument(help="Files, folders (read recursively) or - for stdin.")],
+    source: Annotated[
+        str | None,
+        typer.Option(help="Outlet to credit (default: the publisher the story names)."),
+    ] = None,
+    reliability: Annotated[
+        Grade | None,
+        typer.Option(help="Admiralty grade A-F for that outlet (default F, cannot be judged)."),
+    ] = None,
+    input_format: Annotated[
+        str, typer.Option("--input-format", help="Reader: auto, brief, md or prose.")
+    ] = "auto",
+    strict: Annotated[bool, typer.Option(help="Stop at the first input that fails.")] = False,
+    fmt: Annotated[Fmt, typer.Option("--format", "-f", help="Summary format (table or json).")] = Fmt.table,
+) -> None:
+    """Parse, resolve, match and store stories; print what changed. Exit 1 if any input failed."""
+    from kb import render
+    from kb.parse.reader import FORMATS, documents, parse_document
+    from kb.pipeline import Ingestor, summarise
+
+    if input_format not in FORMATS:
+        raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--input-format")
+    store = _store(ctx)
+    ingestor = Ingestor(store, source=source, reliability=reliability.value if reliability else None)
+    stdin = sys.stdin.buffer.read() if "-" in paths else None
+    docs = list(documents(paths, stdin))
+    results, failures = [], 0
+    with render.progress(len(docs), enabled=len(docs) > 5 and sys.stderr.isatty()) as bar:
+        task = bar.add_task("ingest", total=len(docs))
+        for doc in docs:
+            bar.advance(task)
+            try:
+                if doc.error:
+                    raise KbError(doc.error)
+                results.append(ingestor.ingest(parse_document(doc, input_format), doc.path))
+            except KbError as exc:
+                failures += 1
+                render.write_err(render.error_line(str(exc)))
+                if strict:
+                    break
+    summary = summarise(results, failures)
+    _emit(fmt, summary, render.ingest_summary, render.to_json)
+    if failures:
+        raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------------------------ queries
+
+
+def _entity_id(store: Store, name: str) -> int:
+    from kb.resolve import lookup
+
+    names = {e["id"]: e["name"] for e in store.entity_rows(include_unused=True)}
+    found = lookup(name, store.entity_names(), names)
+    if found.entity_id is None:
+        hint = (
+            f"did you mean: {', '.join(found.suggestions)}"
+            if found.suggestions
+            else "list entities with: kb entities"
+        )
+        raise NotFound(f"no entity named {name!r}", hint=hint)
+    return found.entity_id
+
+
+@app.command()
+def entity(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Entity name or alias (typos tolerated).")],
+    fmt: FormatOpt = Fmt.table,
+) -> None:
+    """Profile of an entity: aliases, what is known, open questions, watch items, related entities."""
+    from kb import render
+
+    store = _store(ctx)
+    profile = store.entity_profile(_entity_id(store, name))
+    _emit(fmt, profile, render.entity_profile, render.entity_profile_md)
+
+
+@app.command()
+def entities(
+    ctx: typer.Context,
+    fmt: FormatOpt = Fmt.table,
+    all_: Annotated[bool, typer.Option("--all", help="Include entities no claim names.")] = False,
+) -> None:
+    """List entities with their kinds, aliases and claim counts."""
+    from kb import render
+
+    _emit(fmt, _store(ctx).entity_rows(include_unused=all_), render.entities_table, render.entities_md)
+
+
+@app.command()
+def claims(
+    ctx: typer.Context,
+    entity_name: Annotated[
+        str | None, typer.Option("--entity", help="Only claims naming this entity.")
+    ] = None,
+    state: Annotated[Optional[str], typer.Option(help="Only this state (reported, unclear, ...).")] = None,  # noqa: UP045
+    kind: Annotated[Optional[str], typer.Option(help="Only this kind: fact, question or watch.")] = None,  # noqa: UP045
+    fmt: FormatOpt = Fmt.table,
+) -> None:
+    """List claims with their state and confidence."""
+    from kb import render
+    from kb.models import Kind, State
+
+    if state and state not in State.__members__:
+        raise typer.BadParameter(f"choose one of {', '.join(State.__members__)}", param_hint="--state")
+    if kind and kind not in Kind.__members__:
+        raise typer.BadParameter(f"choose one of {', '.join(Kind.__members__)}", param_hint="--kind")
+    store = _store(ctx)
+    eid = _entity_id(store, entity_name) if entity_name else None
+    _emit(fmt, store.claim_rows(entity_id=eid, state=state, kind=kind), render.claims_table, render.claims_md)
+
+
+@app.command()
+def claim(
+    ctx: typer.Context,
+    claim_id: Annotated[int, typer.Argument(metavar="ID", help="Claim id.")],
+    fmt: FormatOpt = Fmt.table,
+) -> None:
+    """One claim: its evidence trail (quotes, outlets, dates, stances), links and history."""
+    from kb import render
+
+    detail = _store(ctx).claim_detail(claim_id)
+    if detail is None:
+        raise NotFound(f"no claim #{claim_id}", hint="list claims with: kb claims")
+    _emit(fmt, detail, render.claim_detail, render.claim_detail_md)
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="Words to find in claim text.")],
+    fmt: FormatOpt = Fmt.table,
+) -> None:
+    """Claims whose text contains TEXT (case-insensitive)."""
+    from kb import render
+
+    _emit(fmt, _store(ctx).claim_rows(text=text), render.claims_table, render.claims_md)
+
+
+@app.command()
+def stats(ctx: typer.Context, fmt: FormatOpt = Fmt.table) -> None:
+    """Counts of stories, sources, entities, aliases, claims by kind and state, evidence and events."""
+    from kb import render
+
+    _emit(
+        fmt,
+        _store(ctx).stats(),
+        render.stats_table,
+        lambda d: render.md_table(("", "count"), [(k, v) for k, v in d.items()]),
+    )
+
+
+# ------------------------------------------------------------------------------ analyst decisions
+
+
+@review_app.callback(invoke_without_command=True)
+def review_list(ctx: typer.Context, fmt: FormatOpt = Fmt.table) -> None:
+    """List suggestions waiting for a decision (kb review accept|reject ID)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from kb import render
+
+    _emit(fmt, _store(ctx).suggestion_rows(), render.suggestions_table, render.suggestions_md)
+
+
+def _decided(changes: list, fmt: Fmt = Fmt.table) -> None:
+    from kb import render
+
+    rows = [
+        {
+            "claim_id": c.claim_id,
+            "text": c.text,
+            "action": c.action,
+            "from_state": c.from_state,
+            "to_state": c.to_state,
+            "reason": c.reason,
+        }
+        for c in changes
+    ]
+    _emit(fmt, rows, lambda r: render.changes_table(r, "decision recorded"), lambda r: render.to_json(r))
+
+
+@review_app.command("accept")
+def review_accept(
+    ctx: typer.Context,
+    link_id: Annotated[int, typer.Argument(metavar="ID")],
+    because: Annotated[str, typer.Option(help="Why (kept in the history).")] = "",
+) -> None:
+    """Accept a suggestion: the link acts as if it had scored above the automatic threshold."""
+    from kb.pipeline import review
+
+    _decided(review(_store(ctx), link_id, accept=True, because=because))
+
+
+@review_app.command("reject")
+def review_reject(
+    ctx: typer.Context,
+    link_id: Annotated[int, typer.Argument(metavar="ID")],
+    because: Annotated[str, typer.Option(help="Why (kept in the history).")] = "",
+) -> None:
+    """Reject a suggestion (or an automatic link): it stops acting and is never suggested again."""
+    from kb.pipeline import review
+
+    _decided(review(_store(ctx), link_id, accept=False, because=because))
+
+
+def _decision(action: str, doc: str) -> None:
+    def command(
+        ctx: typer.Context,
+        claim_id: Annotated[int, typer.Argument(metavar="ID", help="Claim id.")],
+        because: Annotated[str, typer.Option(help="The reason, kept in the claim's history.")],
+    ) -> None:
+        from kb.pipeline import decide
+
+        _decided(decide(_store(ctx), claim_id, action, because))
+
+    command.__doc__ = doc
+    app.command(action)(command)
+
+
+_decision("promote", "Mark an open question as answered (known), on the analyst's word.")
+_decision("confirm", "Mark a claim confirmed (primary or official source, or analyst).")
+_decision("dispute", "Mark a claim disputed.")
+_decision("refute", "Mark a claim refuted (retracted or shown false).")
+_decision("reopen", "Withdraw the analyst's decision on a claim; its state follows the evidence again.")
+
+
+def main() -> None:
+    """Entry point: expected errors become one line on stderr and exit code 1."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        app()
+    except KbError as exc:
+        from kb.render import error_line, write_err
+
+        write_err(error_line(str(exc), exc.hint))
+        sys.exit(1)
+    except SQLAlchemyError as exc:
+        from kb.render import error_line, write_err
+
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        write_err(error_line(f"database error: {reason}"))
+        sys.exit(1)

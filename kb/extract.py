@@ -1,0 +1,137 @@
+"""Entity mention spans from claim sentences: capitalised runs, product tokens ("GPT-4", "21Vianet") and
+acronyms, split wherever a known alias stands inside a longer run."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from kb.text import fold
+
+# Capitalised words that start sentences or name no one.
+STOPWORDS = frozenset(
+    """
+a an the this that these those its it their there here his her our your my we they he she i you and or but
+nor so yet for of in on at by to from with as into onto over under about after before what which who whom
+whose when where why how whether if while although though because since is are was were be been being has
+have had do does did will would can could should may might must new more most many much some any all each
+every both few other another such no not only also according reportedly meanwhile however moreover still
+further furthermore additionally separately q a faq note update updates details detail names name coverage
+reporting reports report sources source monday tuesday wednesday thursday friday saturday sunday january
+february march april may june july august september october november december ai ceo cfo cto gdp ipo it ok
+pm am tv llm llms api apis faq usd eur rmb yuan euros dollars
+""".split()
+)
+
+_TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f][\w\u00c0-\u024f&'’.\-]*")
+_ACRONYM = re.compile(r"^(?:[A-Z]\.){2,}$|^[A-Z][A-Z0-9&]{1,7}$")
+_PRODUCTISH = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9][\w\-.]*$")
+_JOINERS = frozenset({"of", "de", "du", "von", "van", "&"})
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    start: int  # token index in the sentence
+    sentence_initial: bool
+
+
+def _tokens(sentence: str) -> list[tuple[str, bool]]:
+    """Tokens with a flag saying whether each begins a sentence or clause."""
+    out: list[tuple[str, bool]] = []
+    initial = True
+    for m in _TOKEN.finditer(sentence):
+        word = m.group(0).rstrip(".'’-") if not _ACRONYM.match(m.group(0)) else m.group(0)
+        word = re.sub(r"['’]s$", "", word)
+        if word[:1].isupper() and (m2 := re.match(r"^([\w.]+?)-[a-z]+$", word)):
+            word = m2.group(1)  # "OpenAI-derived" names OpenAI
+        # "U.S.-China" is two names; "GPT-4" is one.
+        parts = re.split(r"-(?=[A-Z][a-z])", word) if re.search(r"[a-z.]-[A-Z][a-z]", word) else [word]
+        before = sentence[: m.start()].rstrip()
+        clause_start = initial or before.endswith((":", '"', "“", "(", ";"))
+        for i, part in enumerate(parts):
+            if part:
+                out.append((part, clause_start and i == 0))
+        initial = False
+    return out
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() or bool(_PRODUCTISH.match(word))
+
+
+def candidate_runs(sentence: str) -> Iterator[list[Span]]:
+    """Runs of adjacent name-like tokens, joiners such as "of" allowed inside."""
+    run: list[Span] = []
+    for i, (word, initial) in enumerate(_tokens(sentence)):
+        if _capitalised(word) or (run and word in _JOINERS):
+            run.append(Span(word, i, initial))
+            continue
+        if run:
+            yield _trim(run)
+        run = []
+    if run:
+        yield _trim(run)
+
+
+def _trim(run: list[Span]) -> list[Span]:
+    while run and run[-1].text.casefold() in _JOINERS:
+        run = run[:-1]
+    return run
+
+
+def mentions(sentence: str, is_alias: Callable[[str], bool], title_case: bool = False) -> list[str]:
+    """Entity names in a sentence: known aliases first (longest wins), then new names that look like
+    names. With `title_case` (a headline), only known aliases count."""
+    found: list[str] = []
+    for run in candidate_runs(sentence):
+        i = 0
+        while i < len(run):
+            for j in range(len(run), i, -1):
+                text = " ".join(s.text for s in run[i:j])
+                if _known(text, run[i:j], is_alias):
+                    found.append(text)
+                    i = j
+                    break
+            else:
+                j = i
+                while j < len(run) and not any(
+                    _known(" ".join(s.text for s in run[j:k]), run[j:k], is_alias)
+                    for k in range(j + 1, len(run) + 1)
+                ):
+                    j += 1
+                leftover = run[i:j] if j > i else run[i : i + 1]
+                if not title_case:
+                    found.extend(_new_names(leftover))
+                i = max(j, i + 1)
+    seen: set[str] = set()
+    return [f for f in found if not (fold(f) in seen or seen.add(fold(f)))]  # type: ignore[func-returns-value]
+
+
+def _known(text: str, spans: list[Span], is_alias: Callable[[str], bool]) -> bool:
+    if spans[0].text.casefold() in _JOINERS or spans[-1].text.casefold() in _JOINERS:
+        return False
+    if len(text) <= 3 and not (text.isupper() or _ACRONYM.match(text) or _PRODUCTISH.match(text)):
+        return False  # "Us", "It": short aliases must be written as acronyms
+    return is_alias(text)
+
+
+def _new_names(spans: list[Span]) -> list[str]:
+    """A leftover run becomes a new name unless it is a lone sentence-initial or common word."""
+    words = [s for s in spans if s.text.casefold() not in STOPWORDS or (s.text.isupper() and len(s.text) > 2)]
+    while words and words[0].text.casefold() in _JOINERS:
+        words = words[1:]
+    if not words:
+        return []
+    if len(words) == 1:
+        word = words[0]
+        if word.sentence_initial and not (_PRODUCTISH.match(word.text) or _ACRONYM.match(word.text)):
+            return []
+        if len(word.text) < 2:
+            return []
+    # A run broken by stopwords (e.g. "Reported Business") is not one name.
+    if any(b.start != a.start + 1 for a, b in itertools.pairwise(words)):
+        return [w.text for w in words if not w.sentence_initial and len(w.text) > 1]
+    return [" ".join(w.text for w in words)]

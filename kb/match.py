@@ -1,0 +1,459 @@
+"""Claim matching: does an incoming claim repeat, answer or contradict an existing one?
+
+Claims are compared as features: content terms (hedges, attributions and entity names removed, light
+stemming, a small lexicon of news synonyms), the entities they name, the figures they carry and their
+polarity. A question additionally says what kind of answer it wants (a figure, a name, a date, a ruling,
+a reaction, a yes/no); a fact answers it only when it supplies that kind of evidence about the same
+subject. Scores are in [0, 1]; the caller compares them with the thresholds in settings.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from rapidfuzz import fuzz
+
+from kb.text import fold, split_attribution, strip_hedges
+
+STOP = frozenset(
+    """
+a an the this that these those it its it's they them their there here he she his her we our you your i and
+or but nor so yet for of in on at by to from with as into onto over under about after before between what
+which who whom whose when where why how whether if while though although because since than then is are was
+were be been being has have had do does did will would can could should may might must shall not no nor
+never also very more most much many some any all each every both few other another such just own same too up
+down out off again further once per via amid among across within without against according reportedly
+reported report reports reporting said says say coverage sources source indicates indicate noted notes note
+suggests suggest suggesting cited cites available information materials provided detail details precise
+exact exactly specific general mention mentions status clarification names name beyond including include
+includes ongoing current currently new get gets got make makes made company companies firm firms business
+businesses group groups government governments authorities officials official people country countries party
+parties thousand million billion trillion bn mn euro euros dollar dollars yuan renminbi yen pound pounds
+percent day days week weeks month months year years hour hours quarter quarters
+""".split()
+)
+
+# Words that carry a question's wanted answer type rather than its topic; they count half in coverage.
+CUE_WORDS = frozenset(
+    """
+scale size amount revenue revenues figure figures number share market percentage proportion value valuation
+cost price deadline timeline timing date respond response react reaction regulatory regulation status names
+identity identities whether
+""".split()
+)
+
+# A small lexicon of news synonyms: each word maps to its family's first word.
+_FAMILIES = [
+    "breach break broke broken violate violated violation violations infringe infringed infringement "
+    "contravene",
+    "find found conclude concluded conclusion determine determined rule ruled",
+    "fine fined fines penalty penalties penalise penalize penalised penalized levy",
+    "sell sells sold sale sales offer offers offered provide provides provided supply supplies buy buys "
+    "bought purchase purchases",
+    "use uses used using rely relies relied depend depends depended employ employs leverage leverages "
+    "utilise utilize",
+    "partner partners partnership partnerships ally alliance",
+    "customer customers client clients buyer buyers",
+    "prefer prefers preferred preference favour favor favours favors favoured favored",
+    "grow grows growing grew growth expand expands expanding expansion increase increases rise rising",
+    "comply complies compliance complying adhere conform",
+    "appeal appeals appealed challenge contest",
+    "respond responds responded response react reacts reacted reaction reply replied retaliate",
+    "law laws rule rules regulation regulations legislation requirement requirements",
+    "exclusive exclusively only solely sole",
+    "combination alongside addition besides together",
+    "large big substantial significant sizeable sizable major",
+    "announce announced announces unveil unveiled launch launched launches release released releases",
+    "deal agreement contract",
+    "ban banned bans prohibit prohibited block blocked",
+    "approve approved approval license licence licensed licences licenses permit permitted",
+    "chip chips semiconductor semiconductors",
+    "cloud clouds",
+    "model models",
+    "plan plans planned planning intend intends",
+    "domestic homegrown home-grown indigenous local",
+]
+SYNONYM = {w: f.split()[0] for f in _FAMILIES for w in f.split()}
+
+NEGATION = re.compile(
+    r"\b(?:not|no|never|none|neither|nor|without|n't|cannot|den(?:y|ies|ied)|false|"
+    r"untrue|refute[sd]?|retract(?:s|ed)?|rul(?:e|es|ed) out)\b|n't\b"
+)
+_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_SCALE = r"(?:\s*(?:thousand|million|billion|trillion|bn|mn|m|b|k)\b)?"
+_MONEY = re.compile(
+    rf"(?:(?:us\$|\$|€|£|¥|usd|eur|rmb|cny|gbp)\s?{_NUM}{_SCALE})|"
+    rf"(?:{_NUM}{_SCALE}\s*(?:dollars|euros|euro|pounds|yuan|renminbi|yen|usd|eur|rmb|cny|gbp))"
+)
+_PERCENT = re.compile(rf"{_NUM}\s*(?:%|percent|per cent|percentage points?)")
+_WORDNUM = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|sixty|"
+    r"ninety|a few|several)"
+)
+_DURATION = re.compile(
+    rf"(?:{_NUM}|{_WORDNUM})[\s-]+(?:business\s+)?(?:days?|weeks?|months?|years?|hours?|quarters?)\b"
+)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DATE = re.compile(
+    rf"\b(?:(?:by|until|before|from|on|starting|deadline of)\s+(?:\d{{1,2}}\s+)?(?:{_MONTHS})\b|"
+    rf"(?:{_MONTHS})\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}|\bby\s+(?:the\s+end\s+of\s+)?\d{{4}}\b)"
+)
+_COUNT = re.compile(rf"(?<![\w$€£¥.,]){_NUM}(?!\s*(?:%|percent|per cent))(?![\d.,])")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+SPEECH = frozenset(
+    """
+said says say called calls criticised criticized criticise criticize condemned condemns warned warns
+threatened threatens vowed vows welcomed welcomes responded responds reacted reacts retaliated announced
+denounced praised urged pledged rejected dismissed accused described labelled labeled slammed
+""".split()
+)
+RULE_WORDS = frozenset(
+    """
+licence license licensed licences licenses approval approve approved permit permitted ban banned restrict
+restricted restriction restrictions rule rules ruling regulation regulations regulator regulators regulatory
+law laws legal requirement requirements require required certify certified certification register registered
+registration filing filed sanction sanctions compliant clearance cleared authorised authorized authorisation
+authorization
+""".split()
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    kind: str  # money, percent, duration, date, count
+    text: str
+    value: float | None = None
+
+
+@dataclass
+class Features:
+    """What matching needs to know about one claim."""
+
+    claim_id: int
+    kind: str  # fact, question, watch
+    text: str
+    terms: frozenset[str]
+    entities: frozenset[int]
+    context: frozenset[int]  # the story's main entities
+    figures: tuple[Figure, ...] = ()
+    negated: bool = False
+    wants: frozenset[str] = field(default_factory=frozenset)  # answer types a question wants
+    excluded: frozenset[str] = frozenset()  # a question's "beyond X" terms: known already, not asked
+    source_id: int | None = None
+
+
+def stem(word: str) -> str:
+    word = word.strip("'-").removesuffix("'s")
+    if word in SYNONYM:
+        return SYNONYM[word]
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            base = word[: -len(suffix)] + keep
+            return SYNONYM.get(base, base)
+    return word
+
+
+RULE_STEMS = frozenset(stem(w) for w in RULE_WORDS)
+CUE_STEMS = frozenset(stem(w) for w in CUE_WORDS)
+
+
+def terms_of(text: str, names: Iterable[str] = ()) -> frozenset[str]:
+    """Content terms of a sentence, without the entity names it mentions."""
+    folded = fold(split_attribution(text)[0])
+    for name in sorted(names, key=len, reverse=True):
+        folded = folded.replace(fold(name), " ")
+    out: set[str] = set()
+    for w in _WORD.findall(folded):
+        if w in STOP or w.isdigit() or len(w) < 2:
+            continue
+        out.update(stem(p) for p in w.split("-") if p and p not in STOP and not p.isdigit() and len(p) > 1)
+    return frozenset(out)
+
+
+def _scaled(text: str) -> float | None:
+    m = re.search(_NUM, text)
+    if not m:
+        return None
+    value = float(m.group(0).replace(",", ""))
+    for word, factor in (
+        ("trillion", 1e12),
+        ("billion", 1e9),
+        ("bn", 1e9),
+        ("million", 1e6),
+        ("mn", 1e6),
+        ("thousand", 1e3),
+    ):
+        if word in text[m.end() :]:
+            return value * factor
+    return value
+
+
+def figures_of(text: str) -> tuple[Figure, ...]:
+    """Money, percentages, durations, dates and counts in a sentence."""
+    t = fold(text)
+    out: list[Figure] = []
+    taken: list[tuple[int, int]] = []
+    for kind, rx in (("money", _MONEY), ("percent", _PERCENT), ("duration", _DURATION), ("date", _DATE)):
+        for m in rx.finditer(t):
+            out.append(Figure(kind, m.group(0), _scaled(m.group(0))))
+            taken.append(m.span())
+    for m in _COUNT.finditer(t):
+        if any(a <= m.start() < b for a, b in taken) or _YEAR.match(m.group(0)):
+            continue
+        out.append(Figure("count", m.group(0), _scaled(m.group(0))))
+    return tuple(out)
+
+
+def is_negated(text: str) -> bool:
+    return bool(NEGATION.search(fold(split_attribution(text)[0])))
+
+
+def wanted_answers(question: str) -> frozenset[str]:
+    """What kind of evidence would settle a question."""
+    q = strip_hedges(question)
+    wants = set()
+    if re.search(
+        r"\b(?:how much|revenue|revenues|sales figures?|amount|value|valuation|cost|price|fines?|"
+        r"spend|spending|investment|worth|pay)\b",
+        q,
+    ):
+        wants.add("money")
+    if re.search(r"\b(?:market share|share of|percentage|proportion|rate)\b", q):
+        wants.add("percent")
+    if re.search(r"\b(?:how many|number of|count)\b", q):
+        wants.add("count")
+    if re.search(r"\b(?:scale|size|extent|magnitude|how large|how big)\b", q):
+        wants.update({"money", "percent", "count"} if not wants else set())
+    if re.search(
+        r"\b(?:names?|identit(?:y|ies)|who|which (?:companies|firms|partners|customers|clients|"
+        r"organi[sz]ations|banks|suppliers))\b",
+        q,
+    ):
+        wants.add("name")
+    if re.search(r"\b(?:deadline|when|timeline|timing|time ?frame|how long|date|by when|schedule)\b", q):
+        wants.add("time")
+    if re.search(r"\b(?:regulat\w*|licen[cs]\w*|approv\w*|legal status|permit\w*|legal)\b", q):
+        wants.add("regulation")
+    if re.search(r"\b(?:respond|response|react|reaction|retaliat\w*)\b", q):
+        wants.add("response")
+    if not wants and (
+        re.search(r"\bwhether\b", q)
+        or re.match(r"^(?:is|are|was|were|do|does|did|will|would|can|could|has|have|had|should)\b", q)
+    ):
+        wants.add("yesno")
+    return frozenset(wants or {"statement"})
+
+
+def _match_term(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    n = min(len(a), len(b))
+    if n < 4:
+        return False
+    prefix = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        prefix += 1
+    return prefix >= max(4, n - 2) or (n >= 6 and fuzz.ratio(a, b) >= 88)
+
+
+def _matched(terms: Iterable[str], pool: frozenset[str]) -> list[str]:
+    return [t for t in terms if t in pool or any(_match_term(t, p) for p in pool)]
+
+
+Weights = Mapping[str, float]
+
+
+def idf_weights(df: Mapping[str, int], total: int) -> dict[str, float]:
+    """Inverse document frequency: a term in few claims weighs up to several times one in many."""
+    return {t: math.log(1 + (total + 1) / (n + 0.5)) for t, n in df.items()}
+
+
+def _w(term: str, weights: Weights) -> float:
+    return weights.get(term, 1.0) if weights else 1.0
+
+
+def _weighted_dice(a: frozenset[str], b: frozenset[str], weights: Weights) -> float:
+    if not a or not b:
+        return 0.0
+    common = sum(_w(t, weights) for t in _matched(a, b))
+    total = sum(_w(t, weights) for t in a) + sum(_w(t, weights) for t in b)
+    return min(1.0, 2 * common / total)
+
+
+def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: str  # same_as, answers, contradicts
+    src: int  # the claim that repeats, answers or contradicts
+    dst: int  # the claim it acts on
+    score: float
+    reason: str
+
+
+def similarity(a: Features, b: Features, weights: Weights = MappingProxyType({})) -> float:
+    """How far two claims say the same thing: weighted shared content terms, then shared entities."""
+    terms = _weighted_dice(a.terms, b.terms, weights)
+    ents = _jaccard(a.entities, b.entities) if a.entities or b.entities else 1.0
+    return round(0.75 * terms + 0.25 * ents, 3)
+
+
+def _conflicting_figures(a: Features, b: Features) -> Figure | None:
+    for fa in a.figures:
+        for fb in b.figures:
+            comparable = fa.kind == fb.kind and fa.kind in ("money", "percent", "count")
+            if (
+                comparable
+                and fa.value
+                and fb.value
+                and abs(fa.value - fb.value) / max(fa.value, fb.value) > 0.1
+            ):
+                return fb
+    return None
+
+
+def compare_statements(new: Features, old: Features, weights: Weights) -> Match | None:
+    """same_as or contradicts between two claims of the same kind."""
+    if _weighted_dice(new.terms, old.terms, weights) < 0.3:
+        return None  # sharing entities is not saying the same thing
+    sim = similarity(new, old, weights)
+    if new.kind == old.kind == "fact":
+        if new.negated != old.negated:
+            return Match(
+                "contradicts", new.claim_id, old.claim_id, sim, "same statement with opposite polarity"
+            )
+        fig = _conflicting_figures(new, old)
+        if fig is not None:
+            return Match("contradicts", new.claim_id, old.claim_id, sim, f"conflicting figure ({fig.text})")
+    return Match("same_as", new.claim_id, old.claim_id, sim, f"same statement ({sim:.2f})")
+
+
+def _answer_evidence(q: Features, f: Features, entity_kinds: Mapping[int, str]) -> tuple[bool, str]:
+    """Whether a fact supplies the kind of evidence the question wants, and which."""
+    figures = {g.kind for g in f.figures}
+    for want in sorted(q.wants):
+        if want in ("money", "percent", "count") and want in figures:
+            return True, f"gives a figure ({next(g.text for g in f.figures if g.kind == want)})"
+        if want == "time" and figures & {"duration", "date"}:
+            return True, f"gives a time ({next(g.text for g in f.figures if g.kind in ('duration', 'date'))})"
+        if want == "name":
+            new = [
+                e
+                for e in f.entities - q.entities - q.context
+                if entity_kinds.get(e, "unknown") in ("organisation", "person", "unknown")
+            ]
+            if new:
+                return True, "names an organisation not in the question"
+        if want == "regulation":
+            rules = (f.terms & RULE_STEMS) - q.excluded
+            if rules or any(entity_kinds.get(e) == "regulation" for e in f.entities - q.entities):
+                return True, "states a rule, licence or restriction"
+        if want == "response":
+            said = fold(f.text)
+            if q.entities & f.entities and any(re.search(rf"\b{w}\b", said) for w in SPEECH):
+                return True, "reports the subject's reaction"
+    return False, ""
+
+
+def answer_score(
+    q: Features, f: Features, entity_kinds: Mapping[int, str], weights: Weights = MappingProxyType({})
+) -> Match | None:
+    """How well fact `f` answers question `q`: the wanted kind of evidence (35%), about the question's
+    topic (35%, rare terms weighing more, terms naming the wanted answer half) and subject (30%)."""
+    subject = q.entities or q.context
+    if not subject & f.entities:
+        return None
+    topic = [t for t in q.terms if t not in CUE_STEMS and t not in q.excluded]
+    cues = [t for t in q.terms if t in CUE_STEMS]
+    matched = _matched(topic, f.terms)
+    weight = sum(_w(t, weights) for t in topic) + 0.5 * sum(_w(t, weights) for t in cues)
+    got = sum(_w(t, weights) for t in matched) + 0.5 * sum(_w(t, weights) for t in _matched(cues, f.terms))
+    coverage = got / weight if weight else 0.0
+    if q.wants <= {"yesno", "statement"}:
+        # Settling a yes/no question takes its most distinctive term ("only", "appeal"), not just its topic.
+        top = max((_w(t, weights) for t in topic), default=0.0)
+        ok = coverage >= 0.5 and any(_w(t, weights) >= top for t in matched)
+        why = "settles the yes/no question" if q.wants == {"yesno"} else "covers what it asks"
+    else:
+        ok, why = _answer_evidence(q, f, entity_kinds)
+    ent_cov = len(subject & f.entities) / len(subject)
+    score = 0.35 * ok + 0.35 * coverage + 0.30 * ent_cov
+    if not matched and not q.wants & {"response", "name"}:
+        score *= 0.5  # a figure or a date about something else
+    if not ok:
+        score = min(score, 0.5)
+    terms = ", ".join(sorted(matched)) or "none"
+    return Match(
+        "answers",
+        f.claim_id,
+        q.claim_id,
+        round(score, 3),
+        f"{why if ok else 'lacks the wanted evidence'}; topic terms shared: {terms}",
+    )
+
+
+def best_match(
+    new: Features, old: Features, entity_kinds: Mapping[int, str], weights: Weights = MappingProxyType({})
+) -> Match | None:
+    """The strongest relation between an incoming claim and an existing one, if any."""
+    if new.kind == old.kind:
+        return compare_statements(new, old, weights)
+    if new.kind == "fact" and old.kind == "question":
+        return answer_score(old, new, entity_kinds, weights)
+    if new.kind == "question" and old.kind == "fact":
+        return answer_score(new, old, entity_kinds, weights)
+    return None
+
+
+_BEYOND = re.compile(
+    r"\b(?:beyond|other than|apart from|besides|except(?: for)?|in addition to|aside from)\s+"
+    r"([^,;.]*?)(?=\s+(?:is|are|was|were|has|have|remains?)\b|[,;.]|$)"
+)
+
+
+def excluded_terms(question: str) -> frozenset[str]:
+    """Terms of what a question says is already known ("Names of partners beyond 21Vianet")."""
+    found = _BEYOND.findall(strip_hedges(question))
+    return terms_of(" ".join(found)) if found else frozenset()
+
+
+def features(
+    claim_id: int,
+    kind: str,
+    text: str,
+    terms: frozenset[str],
+    entities: frozenset[int],
+    context: frozenset[int],
+    source_id: int | None = None,
+) -> Features:
+    """Matching features of a claim whose terms were computed when it was stored."""
+    question = kind == "question"
+    return Features(
+        claim_id=claim_id,
+        kind=kind,
+        text=text,
+        terms=terms,
+        entities=entities,
+        context=context,
+        figures=figures_of(text),
+        negated=is_negated(text) if kind == "fact" else False,
+        wants=wanted_answers(text) if question else frozenset(),
+        source_id=source_id,
+        excluded=excluded_terms(text) if question else frozenset(),
+    )
+
+
+def claim_terms(kind: str, text: str, names: Iterable[str]) -> frozenset[str]:
+    """The terms stored with a claim: a question's without its hedge ("... is not disclosed")."""
+    return terms_of(strip_hedges(text) if kind == "question" else text, names)

@@ -1,0 +1,204 @@
+"""SQLModel tables and enums: the knowledge graph as rows. No I/O here.
+
+Stored state follows one rule: rows describing what sources said (story, evidence, mention) and what
+analysts decided (claim_link status, event) are never rewritten; a claim's `state` and `confidence` are a
+cache of what lifecycle derives from them, and every change of that cache is an `event`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCTime(TypeDecorator[datetime]):
+    """Times stored as naive UTC on every backend; aware values are converted on the way in."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.utcoffset() is not None:
+            return value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value
+
+
+class Kind(StrEnum):
+    fact = "fact"
+    question = "question"
+    watch = "watch"
+
+
+class State(StrEnum):
+    reported = "reported"
+    corroborated = "corroborated"
+    confirmed = "confirmed"
+    disputed = "disputed"
+    refuted = "refuted"
+    unclear = "unclear"
+    watching = "watching"
+    triggered = "triggered"
+    closed = "closed"
+
+
+KNOWN = frozenset({State.reported, State.corroborated, State.confirmed})
+
+
+class Stance(StrEnum):
+    asserts = "asserts"  # the story states the claim
+    questions = "questions"  # the story lists it as unclear
+    watches = "watches"  # the story lists it to watch
+    supports = "supports"  # another story repeats it (corroboration)
+    doubts = "doubts"  # a later story lists the known claim as unclear
+
+
+class LinkKind(StrEnum):
+    same_as = "same_as"
+    answers = "answers"
+    contradicts = "contradicts"
+
+
+class LinkStatus(StrEnum):
+    auto = "auto"
+    suggested = "suggested"
+    accepted = "accepted"
+    rejected = "rejected"
+
+
+ACTIVE_LINK = frozenset({LinkStatus.auto, LinkStatus.accepted})
+
+
+class Source(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    key: str = Field(unique=True)
+    reliability: str = "F"
+    created_at: datetime = Field(sa_type=UTCTime)
+
+
+class Story(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    content_hash: str = Field(unique=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    title: str
+    published: datetime | None = Field(default=None, index=True, sa_type=UTCTime)
+    url: str | None = None
+    fmt: str = "brief"
+    path: str | None = None
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    caveats: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    weight: float = 1.0
+    raw_text: str = Field(sa_column=Column(Text, nullable=False))
+    ingested_at: datetime = Field(index=True, sa_type=UTCTime)
+
+
+class Entity(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    key: str = Field(unique=True)
+    kind: str = "unknown"
+    created_at: datetime = Field(sa_type=UTCTime)
+    created_by_story_id: int | None = None
+
+
+class Alias(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    entity_id: int = Field(foreign_key="entity.id", index=True)
+    name: str
+    key: str = Field(unique=True)
+    origin: str = "extracted"  # gazetteer, extracted, fuzzy, analyst
+
+
+class Claim(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    norm_hash: str = Field(index=True)
+    terms: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    kind: str = Field(index=True)
+    state: str = Field(index=True)
+    confidence: float = 0.0
+    analyst_state: str | None = None
+    story_id: int = Field(foreign_key="story.id", index=True)
+    section: str = ""
+    created_at: datetime = Field(sa_type=UTCTime)
+    first_seen: datetime | None = Field(default=None, sa_type=UTCTime)
+    last_seen: datetime | None = Field(default=None, sa_type=UTCTime)
+
+
+class Evidence(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("claim_id", "story_id", "stance"),)
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", index=True)
+    story_id: int = Field(foreign_key="story.id", index=True)
+    stance: str
+    section: str = ""
+    quote: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Mention(SQLModel, table=True):
+    """Claim x entity. `role` is "subject" for entities the claim is about, "source" for those it is
+    attributed to ("according to X"), "context" for the story's main entities that a claim carries without
+    naming them (they widen blocking, never scoring)."""
+
+    __table_args__ = (Index("ix_mention_entity_claim", "entity_id", "claim_id"),)
+    claim_id: int = Field(foreign_key="claim.id", primary_key=True)
+    entity_id: int = Field(foreign_key="entity.id", primary_key=True)
+    role: str = "subject"
+
+
+class ClaimLink(SQLModel, table=True):
+    """`src` is the claim that answers, repeats or contradicts; `dst` the claim it acts on."""
+
+    __tablename__ = "claim_link"
+    __table_args__ = (UniqueConstraint("kind", "src_id", "dst_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    src_id: int = Field(foreign_key="claim.id", index=True)
+    dst_id: int = Field(foreign_key="claim.id", index=True)
+    score: float
+    status: str = Field(index=True)
+    reason: str = ""
+    story_id: int | None = Field(default=None, foreign_key="story.id")
+    created_at: datetime = Field(sa_type=UTCTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCTime)
+
+
+class Event(SQLModel, table=True):
+    """Append-only history. `at_published` is when it happened in the world (the cause's publication
+    date), `at_ingested` when the KB learned it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int | None = Field(default=None, foreign_key="claim.id", index=True)
+    entity_id: int | None = Field(default=None, foreign_key="entity.id")
+    action: str  # created, promoted, corroborated, disputed, confidence, decision, ...
+    old_state: str | None = None
+    new_state: str | None = None
+    old_confidence: float | None = None
+    new_confidence: float | None = None
+    at_published: datetime = Field(index=True, sa_type=UTCTime)
+    at_ingested: datetime = Field(index=True, sa_type=UTCTime)
+    story_id: int | None = Field(default=None, foreign_key="story.id")
+    analyst: str | None = None
+    reason: str = ""
+
+
+class TermStat(SQLModel, table=True):
+    """How many claims use each content term: the weights that make rare shared terms count."""
+
+    __tablename__ = "term_stat"
+    term: str = Field(primary_key=True)
+    df: int = 0
+
+
+class Meta(SQLModel, table=True):
+    key: str = Field(primary_key=True)
+    value: str

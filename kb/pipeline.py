@@ -1,0 +1,574 @@
+"""The ingest pipeline and analyst decisions: parse -> extract -> resolve -> match -> lifecycle -> store.
+
+This module orchestrates; each step's logic lives in its own module. One story is one transaction.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from kb import extract, lifecycle, match
+from kb.errors import DecisionError, NotFound
+from kb.lifecycle import Backing, Inputs
+from kb.models import ACTIVE_LINK, KNOWN, Kind, LinkKind, LinkStatus, Stance, State
+from kb.parse import ParsedClaim, ParsedStory
+from kb.resolve import Resolver, alias_key, load_gazetteer
+from kb.settings import MAX_CANDIDATES, Thresholds, gazetteer_paths
+from kb.store import CandidateRow, Store, utcnow
+from kb.text import content_hash, split_attribution, text_hash
+
+INITIAL = {Kind.fact: State.reported, Kind.question: State.unclear, Kind.watch: State.watching}
+OWN_STANCE = {Kind.fact: Stance.asserts, Kind.question: Stance.questions, Kind.watch: Stance.watches}
+REPEAT_STANCE = {Kind.fact: Stance.supports, Kind.question: Stance.questions, Kind.watch: Stance.watches}
+
+
+@dataclass
+class Change:
+    """One thing an ingest or decision did to a claim, for summaries."""
+
+    claim_id: int
+    text: str
+    action: str  # promoted, corroborated, disputed, confirmed, refuted, reopened, suggested, ...
+    from_state: str | None
+    to_state: str | None
+    reason: str = ""
+    other_claim_id: int | None = None
+
+
+@dataclass
+class Mentioned:
+    """A claim's entities (what it is about, whom it is attributed to) and its content terms."""
+
+    subject: set[int]
+    source: set[int]
+    terms: frozenset[str]
+
+
+@dataclass
+class IngestResult:
+    path: str
+    title: str = ""
+    story_id: int | None = None
+    duplicate: bool = False
+    new_claims: int = 0
+    repeated_claims: int = 0
+    new_entities: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    error: str | None = None
+
+
+def analyst_name() -> str:
+    try:
+        return os.environ.get("KB_ANALYST") or getpass.getuser()
+    except (KeyError, OSError):
+        return "analyst"
+
+
+class Ingestor:
+    """Stores parsed stories, resolving entities and matching claims against the KB."""
+
+    def __init__(
+        self,
+        store: Store,
+        source: str | None = None,
+        reliability: str | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        self.store = store
+        self.source = source
+        self.reliability = reliability
+        self.thresholds = thresholds or Thresholds()
+        self.gazetteer = load_gazetteer(gazetteer_paths())
+        self._resolver: Resolver | None = None
+
+    def resolver(self, s: Session) -> Resolver:
+        if self._resolver is None:
+            self._resolver = Resolver(self.store.alias_index(s), self.gazetteer, self.thresholds.entity_auto)
+        return self._resolver
+
+    def ingest(self, story: ParsedStory, path: str) -> IngestResult:
+        """Store one parsed story in one transaction; identical content is skipped."""
+        result = IngestResult(path=path, title=story.title)
+        digest = content_hash(story.raw)
+        try:
+            with self.store.transaction() as s:
+                existing = self.store.story_by_hash(s, digest)
+                if existing is not None:
+                    result.story_id, result.duplicate = existing, True
+                    return result
+                self._store_story(s, story, path, digest, result)
+        except Exception:
+            self._resolver = None  # aliases learnt in the rolled-back transaction are gone
+            raise
+        return result
+
+    def _store_story(
+        self, s: Session, story: ParsedStory, path: str, digest: str, result: IngestResult
+    ) -> None:
+        source_name = self.source or story.publisher or "unknown"
+        source_id, _ = self.store.source(s, source_name, self.reliability)
+        now = utcnow()
+        story_id = self.store.add_story(
+            s,
+            content_hash=digest,
+            source_id=source_id,
+            title=story.title,
+            published=story.published,
+            url=story.url,
+            fmt=story.fmt,
+            path=path,
+            summary=story.summary,
+            body=story.body,
+            caveats=json.dumps(story.caveats, ensure_ascii=False),
+            raw_text=story.raw,
+            ingested_at=now,
+            weight=lifecycle.PRELIMINARY_WEIGHT if story.preliminary else 1.0,
+        )
+        result.story_id = story_id
+        seen = story.published or now
+
+        mentioned = [self._mentions(s, c, story_id, result) for c in story.claims]
+        context = self._context(s, story, mentioned, story_id, result)
+        for m in mentioned:
+            self.store.count_terms(s, sorted(m.terms))
+        candidates = self.store.candidates(
+            s, set().union(context, *[m.subject for m in mentioned]), story_id, MAX_CANDIDATES
+        )
+        kinds = self.store.entity_kinds(
+            s, set().union(*[c.subject for c in candidates], *[m.subject for m in mentioned])
+        )
+        df, total = self.store.term_frequencies(
+            s, set().union(*[m.terms for m in mentioned], *[c.terms.split() for c in candidates])
+        )
+        weights = match.idf_weights(df, total)
+
+        affected: dict[int, str] = {}
+        new_ids: set[int] = set()
+        for parsed, m in zip(story.claims, mentioned, strict=True):
+            new = match.features(
+                0, parsed.kind, parsed.text, m.terms, frozenset(m.subject), context, source_id
+            )
+            cid, is_new = self._claim(
+                s, parsed, new, m, story_id, seen, candidates, kinds, weights, result, affected
+            )
+            if is_new:
+                new_ids.add(cid)
+        result.new_claims = len(new_ids)
+        self._recompute(s, set(affected) | new_ids, story_id, affected, new_ids, result)
+
+    def _mentions(self, s: Session, claim: ParsedClaim, story_id: int, result: IngestResult) -> Mentioned:
+        """Entities a claim is about and those it is attributed to, and its content terms."""
+        said, attribution = split_attribution(claim.text)
+        subject, names = self._entities(s, said, story_id, result)
+        source, source_names = (
+            self._entities(s, attribution, story_id, result) if attribution else (set(), [])
+        )
+        terms = match.claim_terms(claim.kind, claim.text, names + source_names)
+        return Mentioned(subject, source - subject, terms)
+
+    def _entities(
+        self, s: Session, text: str, story_id: int, result: IngestResult
+    ) -> tuple[set[int], list[str]]:
+        resolver = self.resolver(s)
+        ids: set[int] = set()
+        names = extract.mentions(text, resolver.is_alias)
+        for name in names:
+            eid = self._resolve(s, resolver, name, story_id, result)
+            if eid is not None:
+                ids.add(eid)
+        return ids, names
+
+    def _resolve(
+        self, s: Session, resolver: Resolver, name: str, story_id: int, result: IngestResult
+    ) -> int | None:
+        found = resolver.resolve(name)
+        if found is None:
+            return None
+        if found.entity_id is not None:
+            if found.fuzzy_score is not None and self.store.add_alias(
+                s, found.entity_id, name, alias_key(name), "fuzzy"
+            ):
+                resolver.learn(alias_key(name), found.entity_id)
+            return found.entity_id
+        assert found.new_name is not None
+        key = alias_key(found.new_name)
+        origin = "gazetteer" if key in self.gazetteer else "extracted"
+        aliases = [(a, alias_key(a), origin) for a in found.aliases if alias_key(a)]
+        if alias_key(name) not in {a[1] for a in aliases}:
+            aliases.append((name, alias_key(name), "extracted"))
+        eid = self.store.add_entity(s, found.new_name, key, found.kind, aliases, story_id)
+        for _, k, _ in aliases:
+            resolver.learn(k, eid)
+        result.new_entities.append(found.new_name)
+        return eid
+
+    def _context(
+        self, s: Session, story: ParsedStory, mentioned: list[Mentioned], story_id: int, result: IngestResult
+    ) -> frozenset[int]:
+        """The story's main entities: named in its title or summary, or in many of its claims."""
+        resolver = self.resolver(s)
+        ids: set[int] = set()
+        for name in extract.mentions(story.title, resolver.is_alias, title_case=True):
+            eid = self._resolve(s, resolver, name, story_id, result)
+            if eid is not None:
+                ids.add(eid)
+        ids |= self._entities(s, story.summary, story_id, result)[0] if story.summary else set()
+        counts = Counter(e for m in mentioned for e in m.subject)
+        ids |= {e for e, n in counts.most_common(3) if n >= 2}
+        return frozenset(ids)
+
+    def _claim(
+        self,
+        s: Session,
+        parsed: ParsedClaim,
+        new: match.Features,
+        m: Mentioned,
+        story_id: int,
+        seen: datetime,
+        candidates: list[CandidateRow],
+        kinds: dict[int, str],
+        weights: match.Weights,
+        result: IngestResult,
+        affected: dict[int, str],
+    ) -> tuple[int, bool]:
+        kind = Kind(parsed.kind)
+        repeat = self.store.claim_by_hash(s, text_hash(parsed.text), kind)
+        found = [] if repeat is not None else self._matches(new, candidates, kinds, weights)
+        same = [x for x in found if x.kind == LinkKind.same_as and x.score >= self.thresholds.auto]
+        target = repeat if repeat is not None else (max(same, key=lambda x: x.score).dst if same else None)
+        if target is not None:
+            if self.store.add_evidence(
+                s, target, story_id, REPEAT_STANCE[kind], parsed.section, parsed.quote
+            ):
+                self.store.touch_claim(s, target, seen)
+                affected.setdefault(target, f"repeated by story #{story_id}")
+                result.repeated_claims += 1
+            return target, False
+        cid = self.store.add_claim(
+            s,
+            text=parsed.text,
+            norm_hash=text_hash(parsed.text),
+            terms=" ".join(sorted(new.terms)),
+            kind=kind,
+            state=INITIAL[kind],
+            confidence=0.0,
+            story_id=story_id,
+            section=parsed.section,
+            created_at=utcnow(),
+            first_seen=seen,
+            last_seen=seen,
+        )
+        self.store.add_evidence(s, cid, story_id, OWN_STANCE[kind], parsed.section, parsed.quote)
+        self.store.add_mentions(s, cid, m.subject, m.source, new.context)
+        for x in found:
+            self._link(s, x, cid, story_id, result, affected)
+            if kind == Kind.question and x.kind == LinkKind.answers and x.score >= self.thresholds.auto:
+                self._doubt(s, new, x.src, candidates, story_id, parsed, weights, affected)
+        return cid, True
+
+    def _doubt(
+        self,
+        s: Session,
+        question: match.Features,
+        fact_id: int,
+        candidates: list[CandidateRow],
+        story_id: int,
+        parsed: ParsedClaim,
+        weights: match.Weights,
+        affected: dict[int, str],
+    ) -> None:
+        """A brief that lists an already known fact as unclear casts doubt on it."""
+        c = next(c for c in candidates if c.id == fact_id)
+        fact = match.features(c.id, c.kind, c.text, frozenset(c.terms.split()), c.subject, c.context)
+        if match.similarity(question, fact, weights) >= self.thresholds.auto:
+            self.store.add_evidence(s, fact_id, story_id, Stance.doubts, parsed.section, parsed.quote)
+            affected.setdefault(fact_id, f"listed as unclear by story #{story_id}")
+
+    def _matches(
+        self,
+        new: match.Features,
+        candidates: list[CandidateRow],
+        kinds: dict[int, str],
+        weights: match.Weights,
+    ) -> list[match.Match]:
+        out = []
+        for c in candidates:
+            if not (new.entities | new.context) & (c.subject | c.context):
+                continue
+            old = match.features(
+                c.id, c.kind, c.text, frozenset(c.terms.split()), c.subject, c.context, c.source_id
+            )
+            found = match.best_match(new, old, kinds, weights)
+            if found is not None and found.score >= self.thresholds.suggest:
+                out.append(found)
+        return out
+
+    def _link(
+        self,
+        s: Session,
+        m: match.Match,
+        cid: int,
+        story_id: int,
+        result: IngestResult,
+        affected: dict[int, str],
+    ) -> None:
+        src, dst = (cid, m.dst) if m.src == 0 else (m.src, cid)
+        if m.kind == LinkKind.same_as and m.score >= self.thresholds.auto:
+            return  # handled as a repeat
+        status = LinkStatus.auto if m.score >= self.thresholds.auto else LinkStatus.suggested
+        link_id = self.store.add_link(s, m.kind, src, dst, m.score, status, m.reason, story_id)
+        if link_id is None:
+            return
+        if status == LinkStatus.suggested:
+            result.changes.append(
+                Change(
+                    dst,
+                    self.store.claim_texts(s, {dst})[dst],
+                    "suggested",
+                    None,
+                    None,
+                    f"{m.kind} suggestion #{link_id} ({m.score:.2f}): {m.reason}",
+                    src,
+                )
+            )
+            return
+        verb = {"answers": "answered by", "contradicts": "contradicted by"}.get(m.kind, "linked to")
+        affected[dst] = f"{verb} claim #{src} ({m.score:.2f}: {m.reason})"
+        affected[src] = affected.get(src) or f"{m.kind} claim #{dst} ({m.score:.2f})"
+
+    def _recompute(
+        self,
+        s: Session,
+        claim_ids: set[int],
+        story_id: int,
+        reasons: dict[int, str],
+        new_ids: set[int],
+        result: IngestResult,
+    ) -> None:
+        published, ingested = self.store.story_times(s, story_id)
+        changes = recompute(
+            self.store,
+            s,
+            claim_ids,
+            reasons,
+            new_ids,
+            at_published=published or ingested,
+            at_ingested=ingested,
+            story_id=story_id,
+        )
+        result.changes.extend(c for c in changes if c.action != "created")
+
+
+# ------------------------------------------------------------------------------ lifecycle glue
+
+
+def _inputs(store: Store, s: Session, claim_ids: set[int]) -> dict[int, Inputs]:
+    """Gather what lifecycle needs for each claim: its backing, linked claims' backing, decisions."""
+    links = [ln for ln in store.links(s, claim_ids) if ln.status in ACTIVE_LINK]
+    related = claim_ids | {ln.src_id for ln in links} | {ln.dst_id for ln in links}
+    backing: dict[int, list[Backing]] = defaultdict(list)
+    doubts: dict[int, list[Backing]] = defaultdict(list)
+    for b in store.backing(s, related):
+        item = Backing(b.source_id, b.reliability, b.story_weight)
+        if b.stance == Stance.doubts:
+            doubts[b.claim_id].append(item)
+        elif b.stance in (Stance.asserts, Stance.supports, Stance.questions, Stance.watches):
+            backing[b.claim_id].append(item)
+    states = store.claim_states(s, related)
+    out: dict[int, Inputs] = {}
+    for cid in claim_ids:
+        kind, _, _, analyst = states[cid]
+        inp = Inputs(kind=kind, support=list(backing[cid]), doubts=doubts[cid], analyst_state=analyst)
+        answers: list[int] = []
+        for ln in links:
+            other = ln.dst_id if ln.src_id == cid else ln.src_id
+            if ln.kind == LinkKind.same_as:
+                inp.support += backing[other]
+            elif ln.kind == LinkKind.contradicts:
+                inp.opposition += backing[other]
+            elif ln.kind == LinkKind.answers and ln.dst_id == cid:
+                answers.append(ln.src_id)
+        for a in answers:
+            inp.answers += backing[a]
+            inp.answered_confirmed |= states[a][3] == State.confirmed
+        contradicting = {(ln.src_id, ln.dst_id) for ln in links if ln.kind == LinkKind.contradicts}
+        inp.answers_conflict = any((a, b) in contradicting for a in answers for b in answers)
+        out[cid] = inp
+    return out
+
+
+def _action(old: str | None, new: str, kind: str) -> str:
+    if old is None:
+        return "created"
+    if old == new:
+        return "confidence"
+    if kind == Kind.question and old == State.unclear and new in KNOWN:
+        return "promoted"
+    if new == State.unclear:
+        return "reopened"
+    return {
+        State.corroborated: "corroborated",
+        State.disputed: "disputed",
+        State.confirmed: "confirmed",
+        State.refuted: "refuted",
+        State.reported: "reported",
+        State.closed: "closed",
+        State.triggered: "triggered",
+        State.watching: "reopened",
+    }.get(State(new), "changed")
+
+
+def recompute(
+    store: Store,
+    s: Session,
+    claim_ids: set[int],
+    reasons: dict[int, str],
+    new_ids: set[int],
+    at_published: datetime,
+    at_ingested: datetime,
+    story_id: int | None = None,
+    analyst: str | None = None,
+    force_event: set[int] | None = None,
+) -> list[Change]:
+    """Derive the state of each claim (and of questions they answer) and write what changed as events."""
+    links = store.links(s, claim_ids)
+    # A changed fact changes the questions it answers and the claims it contradicts or repeats.
+    claim_ids = claim_ids | {ln.dst_id for ln in links if ln.src_id in claim_ids and ln.status in ACTIVE_LINK}
+    claim_ids |= {
+        ln.src_id
+        for ln in links
+        if ln.dst_id in claim_ids and ln.status in ACTIVE_LINK and ln.kind != LinkKind.answers
+    }
+    inputs = _inputs(store, s, claim_ids)
+    states = store.claim_states(s, claim_ids)
+    texts = store.claim_texts(s, claim_ids)
+    changes: list[Change] = []
+    for cid in sorted(claim_ids):
+        kind, old_state, old_conf, _ = states[cid]
+        state, conf, rule = lifecycle.derive(inputs[cid])
+        conf = round(conf, 4)
+        is_new = cid in new_ids
+        moved = is_new or state != old_state or abs(conf - old_conf) >= 0.005
+        if not moved and not (force_event and cid in force_event):
+            continue
+        store.set_state(s, cid, state, conf)
+        action = _action(None if is_new else old_state, state, kind)
+        if force_event and cid in force_event and action == "confidence" and state == old_state:
+            action = "decision"
+        reason = "; ".join(x for x in (reasons.get(cid, ""), rule) if x)
+        store.add_event(
+            s,
+            claim_id=cid,
+            action=action,
+            old_state=None if is_new else old_state,
+            new_state=state,
+            old_confidence=None if is_new else old_conf,
+            new_confidence=conf,
+            at_published=at_published,
+            at_ingested=at_ingested,
+            story_id=story_id,
+            analyst=analyst,
+            reason=reason,
+        )
+        changes.append(Change(cid, texts.get(cid, ""), action, None if is_new else old_state, state, reason))
+    return changes
+
+
+# ------------------------------------------------------------------------------ analyst decisions
+
+
+def decide(
+    store: Store, claim_id: int, action: str, because: str, analyst: str | None = None
+) -> list[Change]:
+    """Apply an analyst decision (promote, confirm, dispute, refute, close, trigger, reopen) as an event."""
+    analyst = analyst or analyst_name()
+    with store.transaction() as s:
+        states = store.claim_states(s, {claim_id})
+        if claim_id not in states:
+            raise NotFound(f"no claim #{claim_id}", hint="list claims with: kb claims")
+        kind = states[claim_id][0]
+        new = None if action == "reopen" else lifecycle.check_decision(action, kind)
+        store.set_analyst_state(s, claim_id, new)
+        now = utcnow()
+        return recompute(
+            store,
+            s,
+            {claim_id},
+            {claim_id: f"{action}: {because}"},
+            set(),
+            now,
+            now,
+            analyst=analyst,
+            force_event={claim_id},
+        )
+
+
+def review(
+    store: Store, link_id: int, accept: bool, because: str = "", analyst: str | None = None
+) -> list[Change]:
+    """Accept or reject a suggested (or automatic) link; a rejected link is never suggested again."""
+    analyst = analyst or analyst_name()
+    with store.transaction() as s:
+        link = store.link(s, link_id)
+        if link is None:
+            raise NotFound(f"no suggestion #{link_id}", hint="list suggestions with: kb review")
+        status = LinkStatus.accepted if accept else LinkStatus.rejected
+        if link.status == status:
+            raise DecisionError(f"suggestion #{link_id} is already {status.value}")
+        store.set_link_status(s, link_id, status)
+        now = utcnow()
+        verb = "accepted" if accept else "rejected"
+        reason = f"{verb} {link.kind} link #{link_id}" + (f": {because}" if because else "")
+        return recompute(
+            store,
+            s,
+            {link.src_id, link.dst_id},
+            {link.src_id: reason, link.dst_id: reason},
+            set(),
+            now,
+            now,
+            analyst=analyst,
+            force_event={link.dst_id},
+        )
+
+
+def summarise(results: list[IngestResult], failures: int) -> dict:
+    """Counts and notable changes over one `kb ingest` run."""
+    changes = [c for r in results for c in r.changes]
+    notable = [
+        {
+            "claim_id": c.claim_id,
+            "text": c.text,
+            "action": c.action,
+            "from_state": c.from_state,
+            "to_state": c.to_state,
+            "cause": f"{r.title}: {c.reason}",
+            "story_id": r.story_id,
+        }
+        for r in results
+        for c in r.changes
+        if c.action != "confidence"
+    ]
+    names = [n for r in results for n in r.new_entities]
+    return {
+        "files": len(results) + failures,
+        "stories": sum(1 for r in results if not r.duplicate),
+        "duplicates": sum(1 for r in results if r.duplicate),
+        "failures": failures,
+        "new_claims": sum(r.new_claims for r in results),
+        "repeated_claims": sum(r.repeated_claims for r in results),
+        "new_entities": len(names),
+        "entity_names": names,
+        "promoted": sum(1 for c in changes if c.action == "promoted"),
+        "corroborated": sum(1 for c in changes if c.action == "corroborated"),
+        "disputed": sum(1 for c in changes if c.action == "disputed"),
+        "suggested": sum(1 for c in changes if c.action == "suggested"),
+        "changes": notable,
+    }

@@ -1,0 +1,446 @@
+"""The only module that imports rich: tables, Markdown and JSON for what the library returns.
+
+Text from stories is data: every cell is plain `Text` (never parsed as markup), and control characters,
+terminal escapes and bidirectional overrides are shown as visible escapes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from kb.lifecycle import words_for
+
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+STATE_STYLE = {
+    "reported": "cyan",
+    "corroborated": "green",
+    "confirmed": "bold green",
+    "disputed": "yellow",
+    "refuted": "red",
+    "unclear": "magenta",
+    "watching": "blue",
+    "triggered": "bold blue",
+    "closed": "dim",
+}
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, emoji=False, markup=False, soft_wrap=False)
+
+
+def safe(value: Any) -> str:
+    """A value as inert display text: control and bidi characters become visible escapes."""
+    text = "" if value is None else str(value)
+    return _UNSAFE.sub(
+        lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}",
+        text,
+    )
+
+
+def cell(value: Any, style: str = "") -> Text:
+    return Text(safe(value), style=style)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def md_cell(value: Any) -> str:
+    text = safe(value).replace("\n", " ")
+    return re.sub(r"([\\|*_`\[\]<>#])", r"\\\1", text)
+
+
+def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(md_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def conf_text(confidence: float | None) -> str:
+    if confidence is None:
+        return ""
+    return f"{confidence:.2f} {words_for(confidence)}"
+
+
+def _table(title: str | None, headers: Sequence[str]) -> Table:
+    table = Table(title=safe(title) if title else None, show_lines=False, expand=False)
+    for h in headers:
+        table.add_column(h, overflow="fold")
+    return table
+
+
+# --------------------------------------------------------------------------------------- claims
+
+CLAIM_HEADERS = ("id", "kind", "state", "confidence", "entities", "text")
+
+
+def _claim_row(c: dict) -> list[Any]:
+    return [
+        c["id"],
+        c["kind"],
+        c["state"],
+        conf_text(c["confidence"]) if c["kind"] != "question" or c["state"] != "unclear" else "",
+        ", ".join(c["entities"]),
+        c["text"],
+    ]
+
+
+def claims_table(claims: list[dict], title: str | None = None) -> RenderableType:
+    table = _table(title, CLAIM_HEADERS)
+    for c in claims:
+        row = _claim_row(c)
+        table.add_row(
+            *[cell(v, STATE_STYLE.get(c["state"], "") if i == 2 else "") for i, v in enumerate(row)]
+        )
+    return table
+
+
+def claims_md(claims: list[dict], title: str | None = None) -> str:
+    head = f"## {md_cell(title)}\n\n" if title else ""
+    return head + md_table(CLAIM_HEADERS, [_claim_row(c) for c in claims])
+
+
+def claim_detail(c: dict) -> RenderableType:
+    parts: list[RenderableType] = [
+        Text.assemble(
+            ("claim #", "bold"),
+            (str(c["id"]), "bold"),
+            "  ",
+            (c["kind"], ""),
+            "  ",
+            (c["state"], STATE_STYLE.get(c["state"], "")),
+            "  ",
+            conf_text(c["confidence"]),
+        ),
+        Text(safe(c["text"])),
+        Text(f"entities: {safe(', '.join(c['entities'])) or '-'}"),
+    ]
+    if c.get("answered_by"):
+        parts.append(Text(f"answered by: {', '.join('#' + str(i) for i in c['answered_by'])}"))
+    ev = _table("evidence", ("story", "outlet", "published", "stance", "quote"))
+    for src in c["sources"]:
+        ev.add_row(
+            cell(f"#{src['story_id']} {src['title']}"),
+            cell(src["publisher"]),
+            cell(_day(src["published"])),
+            cell(src["stance"]),
+            cell(src.get("quote", "")),
+        )
+    parts.append(ev)
+    if c.get("links"):
+        lt = _table("links", ("id", "kind", "with", "status", "score", "reason"))
+        for ln in c["links"]:
+            arrow = "->" if ln["direction"] == "out" else "<-"
+            lt.add_row(
+                cell(ln["id"]),
+                cell(f"{ln['kind']} {arrow}"),
+                cell(f"#{ln['other_claim_id']} {ln['other_text']}"),
+                cell(ln["status"]),
+                cell(f"{ln['score']:.2f}"),
+                cell(ln["reason"]),
+            )
+        parts.append(lt)
+    parts.append(history_table(c["history"]))
+    return Group(*parts)
+
+
+def claim_detail_md(c: dict) -> str:
+    lines = [
+        f"## Claim {c['id']}: {md_cell(c['text'])}",
+        "",
+        f"- kind: {c['kind']}",
+        f"- state: {c['state']}",
+        f"- confidence: {conf_text(c['confidence'])}",
+        f"- entities: {md_cell(', '.join(c['entities']))}",
+        "",
+        "### Evidence",
+        "",
+    ]
+    lines.append(
+        md_table(
+            ("story", "outlet", "published", "stance", "quote"),
+            [
+                (
+                    f"#{s['story_id']} {s['title']}",
+                    s["publisher"],
+                    _day(s["published"]),
+                    s["stance"],
+                    s.get("quote", ""),
+                )
+                for s in c["sources"]
+            ],
+        )
+    )
+    lines += [
+        "",
+        "### History",
+        "",
+        md_table(
+            ("when", "action", "from", "to", "confidence", "cause"),
+            [
+                (
+                    _day(h["at_published"]),
+                    h["action"],
+                    h["from_state"] or "",
+                    h["to_state"] or "",
+                    conf_text(h["to_confidence"]),
+                    _cause(h),
+                )
+                for h in c["history"]
+            ],
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def history_table(history: list[dict]) -> Table:
+    table = _table("history", ("when (published)", "learnt", "action", "from", "to", "confidence", "cause"))
+    for h in history:
+        table.add_row(
+            cell(_day(h["at_published"])),
+            cell(_day(h["at_ingested"], True)),
+            cell(h["action"]),
+            cell(h["from_state"] or ""),
+            cell(h["to_state"] or "", STATE_STYLE.get(h["to_state"] or "", "")),
+            cell(_move(h["from_confidence"], h["to_confidence"])),
+            cell(_cause(h)),
+        )
+    return table
+
+
+def _move(old: float | None, new: float | None) -> str:
+    return conf_text(new) if old is None else f"{old:.2f} -> {conf_text(new)}"
+
+
+def _cause(h: dict) -> str:
+    cause = h["cause"]
+    if cause.get("story_id") is not None:
+        who = f"story #{cause['story_id']} {cause.get('title') or ''} ({cause.get('publisher') or 'unknown'})"
+    else:
+        who = f"analyst {cause.get('analyst') or ''}"
+    return f"{who}: {h['reason']}" if h.get("reason") else who
+
+
+def _day(value: str | None, with_time: bool = False) -> str:
+    if not value:
+        return ""
+    return value.replace("T", " ")[:16] if with_time else value[:10]
+
+
+# ------------------------------------------------------------------------------------- entities
+
+
+def entities_table(rows: list[dict]) -> Table:
+    table = _table(None, ("id", "name", "kind", "claims", "aliases"))
+    for e in rows:
+        table.add_row(
+            cell(e["id"]),
+            cell(e["name"], "bold"),
+            cell(e["kind"]),
+            cell(e["claims"]),
+            cell(", ".join(e["aliases"])),
+        )
+    return table
+
+
+def entities_md(rows: list[dict]) -> str:
+    return md_table(
+        ("id", "name", "kind", "claims", "aliases"),
+        [(e["id"], e["name"], e["kind"], e["claims"], ", ".join(e["aliases"])) for e in rows],
+    )
+
+
+def entity_profile(p: dict) -> RenderableType:
+    by_state = ", ".join(f"{k} {v}" for k, v in sorted(p["by_state"].items())) or "none"
+    parts: list[RenderableType] = [
+        Text.assemble((safe(p["name"]), "bold"), f"  ({safe(p['kind'])}, {p['claims']} claims: {by_state})"),
+        Text(f"aliases: {safe(', '.join(p['aliases'])) or '-'}"),
+    ]
+    for key, title in (
+        ("known", "what is known"),
+        ("answered_questions", "answered questions"),
+        ("open_questions", "open questions"),
+        ("watch", "watch items"),
+    ):
+        if p[key]:
+            parts.append(claims_table(p[key], title))
+    if p["related"]:
+        rel = _table("related entities", ("name", "kind", "shared claims"))
+        for r in p["related"]:
+            rel.add_row(cell(r["name"]), cell(r["kind"]), cell(r["shared_claims"]))
+        parts.append(rel)
+    if p["sources"]:
+        src = _table("sources", ("story", "outlet", "published", "claims"))
+        for r in p["sources"]:
+            src.add_row(
+                cell(f"#{r['story_id']} {r['title']}"),
+                cell(r["publisher"]),
+                cell(_day(r["published"])),
+                cell(r["claims"]),
+            )
+        parts.append(src)
+    return Group(*parts)
+
+
+def entity_profile_md(p: dict) -> str:
+    lines = [
+        f"# {md_cell(p['name'])}",
+        "",
+        f"- kind: {p['kind']}",
+        f"- aliases: {md_cell(', '.join(p['aliases']))}",
+        f"- claims: {p['claims']}",
+        "",
+    ]
+    for key, title in (
+        ("known", "What is known"),
+        ("answered_questions", "Answered questions"),
+        ("open_questions", "Open questions"),
+        ("watch", "Watch items"),
+    ):
+        if p[key]:
+            lines += [claims_md(p[key], title), ""]
+    if p["related"]:
+        lines += [
+            "## Related entities",
+            "",
+            md_table(
+                ("name", "kind", "shared claims"),
+                [(r["name"], r["kind"], r["shared_claims"]) for r in p["related"]],
+            ),
+            "",
+        ]
+    if p["sources"]:
+        lines += [
+            "## Sources",
+            "",
+            md_table(
+                ("story", "outlet", "published"),
+                [
+                    (f"#{r['story_id']} {r['title']}", r["publisher"], _day(r["published"]))
+                    for r in p["sources"]
+                ],
+            ),
+        ]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ review, ingest, stats
+
+
+def suggestions_table(rows: list[dict]) -> Table:
+    table = _table(
+        "suggestions (kb review accept|reject ID)", ("id", "kind", "claim", "other claim", "score", "reason")
+    )
+    for r in rows:
+        table.add_row(
+            cell(r["id"]),
+            cell(r["kind"]),
+            cell(f"#{r['claim_id']} {r['claim_text']}"),
+            cell(f"#{r['other_claim_id']} {r['other_text']}"),
+            cell(f"{r['score']:.2f}"),
+            cell(r["reason"]),
+        )
+    return table
+
+
+def suggestions_md(rows: list[dict]) -> str:
+    return md_table(
+        ("id", "kind", "claim", "other claim", "score", "reason"),
+        [
+            (
+                r["id"],
+                r["kind"],
+                f"#{r['claim_id']} {r['claim_text']}",
+                f"#{r['other_claim_id']} {r['other_text']}",
+                f"{r['score']:.2f}",
+                r["reason"],
+            )
+            for r in rows
+        ],
+    )
+
+
+def changes_table(changes: list[dict], title: str = "changes") -> Table:
+    table = _table(title, ("claim", "action", "from", "to", "text", "cause"))
+    for c in changes:
+        table.add_row(
+            cell(f"#{c['claim_id']}"),
+            cell(c["action"]),
+            cell(c.get("from_state") or ""),
+            cell(c.get("to_state") or "", STATE_STYLE.get(c.get("to_state") or "", "")),
+            cell(c["text"]),
+            cell(c.get("cause") or c.get("reason") or ""),
+        )
+    return table
+
+
+def ingest_summary(summary: dict) -> RenderableType:
+    table = _table("ingest summary", ("", "count"))
+    for key in (
+        "files",
+        "stories",
+        "duplicates",
+        "failures",
+        "new_claims",
+        "repeated_claims",
+        "new_entities",
+        "promoted",
+        "corroborated",
+        "disputed",
+        "suggested",
+    ):
+        table.add_row(cell(key.replace("_", " ")), cell(summary[key]))
+    parts: list[RenderableType] = [table]
+    if summary["changes"]:
+        parts.append(changes_table(summary["changes"], "what changed"))
+    if summary["entity_names"]:
+        parts.append(Text(f"new entities: {safe(', '.join(summary['entity_names']))}"))
+    return Group(*parts)
+
+
+def stats_table(stats: dict) -> Table:
+    table = _table(None, ("", "count"))
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            for sub, n in value.items():
+                if isinstance(n, dict):
+                    for st, m in n.items():
+                        table.add_row(cell(f"{key} {sub} {st}"), cell(m))
+                else:
+                    table.add_row(cell(f"{key} {sub}"), cell(n))
+        else:
+            table.add_row(cell(key), cell(value))
+    return table
+
+
+def progress(total: int, enabled: bool) -> Any:
+    """A progress bar on stderr (a no-op context when disabled)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        disable=not enabled,
+        transient=True,
+    )
+
+
+def error_line(message: str, hint: str = "") -> str:
+    line = f"error: {safe(message)}"
+    return f"{line} ({safe(hint)})" if hint else line
+
+
+def write_err(text: str) -> None:
+    sys.stderr.write(text + "\n")

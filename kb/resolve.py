@@ -1,0 +1,145 @@
+"""Entity resolution: names to entities through the alias index, the gazetteer and rapidfuzz."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from kb.text import fold
+
+_SUFFIXES = re.compile(
+    r"(?:\s+(?:corp|corporation|inc|incorporated|ltd|limited|plc|llc|co|company|group|holdings|"
+    r"sa|ag|gmbh|nv|bv|se|pbc))+$"
+)
+
+
+def alias_key(name: str) -> str:
+    """The form under which a name is looked up: case, quotes, punctuation, possessive and corporate
+    suffixes folded ("Microsoft Corp.'s" -> "microsoft")."""
+    text = fold(name)
+    text = re.sub(r"'s\b", "", text)
+    text = re.sub(r"[^\w\s&]", "", text.replace("-", "").replace(".", ""))
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"^the\s+", "", text)
+    stripped = _SUFFIXES.sub("", text).strip()
+    return stripped or text
+
+
+@dataclass
+class GazetteerEntry:
+    name: str
+    kind: str
+    aliases: list[str]
+
+
+def load_gazetteer(paths: Iterable[Path]) -> dict[str, GazetteerEntry]:
+    """alias key -> gazetteer entry, over every file given (later files win)."""
+    index: dict[str, GazetteerEntry] = {}
+    for path in paths:
+        if not path.exists():
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for item in data.get("entities", []):
+            entry = GazetteerEntry(item["name"], item.get("kind", "unknown"), list(item.get("aliases", [])))
+            for alias in [entry.name, *entry.aliases]:
+                index[alias_key(alias)] = entry
+    return index
+
+
+@dataclass
+class Resolution:
+    """What a name resolved to: an existing entity id, or a new entity to create."""
+
+    name: str
+    entity_id: int | None = None
+    new_name: str | None = None
+    kind: str = "unknown"
+    aliases: list[str] = field(default_factory=list)
+    fuzzy_score: float | None = None
+
+
+class Resolver:
+    """Resolves names against the database's alias index (analyst aliases and merges included), then the
+    gazetteer, then spelling variants of known aliases by rapidfuzz."""
+
+    def __init__(
+        self, aliases: dict[str, int], gazetteer: dict[str, GazetteerEntry], auto: float = 92.0
+    ) -> None:
+        self.aliases = aliases  # alias key -> entity id
+        self.gazetteer = gazetteer
+        self.auto = auto
+        self._fuzzy_keys: list[str] | None = None
+
+    def is_alias(self, name: str) -> bool:
+        key = alias_key(name)
+        return bool(key) and (key in self.aliases or key in self.gazetteer)
+
+    def learn(self, key: str, entity_id: int) -> None:
+        self.aliases[key] = entity_id
+        self._fuzzy_keys = None
+
+    def resolve(self, name: str) -> Resolution | None:
+        key = alias_key(name)
+        if not key:
+            return None
+        if key in self.aliases:
+            return Resolution(name, entity_id=self.aliases[key])
+        entry = self.gazetteer.get(key)
+        if entry is not None:
+            known = self.aliases.get(alias_key(entry.name))
+            if known is not None:
+                return Resolution(name, entity_id=known)
+            return Resolution(
+                name, new_name=entry.name, kind=entry.kind, aliases=[entry.name, *entry.aliases]
+            )
+        match = self._fuzzy(key)
+        if match is not None:
+            return Resolution(name, entity_id=self.aliases[match[0]], fuzzy_score=match[1])
+        return Resolution(name, new_name=_display(name), aliases=[_display(name)])
+
+    def _fuzzy(self, key: str) -> tuple[str, float] | None:
+        """A known alias spelled differently ("Micorsoft"), only for names long enough to judge."""
+        if len(key) < 6:
+            return None
+        if self._fuzzy_keys is None:
+            self._fuzzy_keys = [k for k in self.aliases if len(k) >= 6]
+        found = process.extractOne(key, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=self.auto)
+        if found is None:
+            return None
+        return found[0], float(found[1])
+
+
+def _display(name: str) -> str:
+    """A new entity's display name: the span without a possessive or trailing punctuation."""
+    return re.sub(r"['’]s$", "", name.strip()).strip(" .,;:")
+
+
+@dataclass
+class Lookup:
+    """The outcome of finding an entity by a name a user typed."""
+
+    entity_id: int | None
+    suggestions: list[str]
+
+
+def lookup(name: str, aliases: list[tuple[int, str, str]], names: dict[int, str]) -> Lookup:
+    """Find an entity by any alias, tolerating typos; when unsure, return close names instead."""
+    key = alias_key(name)
+    exact = {eid for eid, k, _ in aliases if k == key}
+    if len(exact) == 1:
+        return Lookup(exact.pop(), [])
+    keys = [k for _, k, _ in aliases]
+    found = process.extract(key, keys, scorer=fuzz.WRatio, limit=10, score_cutoff=70)
+    ranked: dict[int, float] = {}
+    for _, score, index in found:
+        eid = aliases[index][0]
+        ranked[eid] = max(ranked.get(eid, 0.0), float(score))
+    order = sorted(ranked.items(), key=lambda kv: -kv[1])
+    if order and order[0][1] >= 85 and (len(order) == 1 or order[0][1] - order[1][1] >= 5):
+        return Lookup(order[0][0], [])
+    return Lookup(None, [names[eid] for eid, _ in order[:5] if eid in names])

@@ -1,0 +1,48 @@
+"""Settings in one place: database URL, matching thresholds and limits, read from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Match scores are in [0, 1]. At or above `auto` a link acts by itself; between `suggest` and
+    `auto` it waits in `kb review`; below `suggest` it is dropped."""
+
+    auto: float = field(default_factory=lambda: _float("KB_MATCH_AUTO", 0.72))
+    suggest: float = field(default_factory=lambda: _float("KB_MATCH_SUGGEST", 0.45))
+    # Entity resolution: rapidfuzz ratio (0-100) for taking a spelling variant as a known alias.
+    entity_auto: float = field(default_factory=lambda: _float("KB_ENTITY_AUTO", 92.0))
+    entity_suggest: float = field(default_factory=lambda: _float("KB_ENTITY_SUGGEST", 85.0))
+
+
+DEFAULT_DB_FILE = "kb.db"
+MAX_INPUT_BYTES = int(os.environ.get("KB_MAX_INPUT_BYTES", str(20 * 1024 * 1024)))
+# At most this many existing claims are scored against one incoming claim (newest first).
+MAX_CANDIDATES = int(os.environ.get("KB_MAX_CANDIDATES", "400"))
+
+
+def database_url(db_path: str | None = None) -> str:
+    """`--db PATH` wins, then KB_DATABASE_URL, then kb.db in the current directory."""
+    if db_path:
+        return f"sqlite:///{Path(db_path).expanduser()}"
+    url = os.environ.get("KB_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{DEFAULT_DB_FILE}"
+
+
+def gazetteer_paths() -> list[Path]:
+    """The packaged gazetteer plus any extra files named in KB_GAZETTEER (separated by os.pathsep)."""
+    paths = [Path(__file__).with_name("gazetteer.json")]
+    extra = os.environ.get("KB_GAZETTEER", "")
+    paths += [Path(p) for p in extra.split(os.pathsep) if p]
+    return paths

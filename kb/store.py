@@ -1,0 +1,752 @@
+"""The unit of work: the only module that talks SQL. Every statement binds its parameters.
+
+Writes happen inside `Store.transaction()`, one per story or analyst decision; reads return plain rows
+and dicts for the layers above (graph, diff, watch, render).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from kb.db import make_engine
+from kb.models import (
+    ACTIVE_LINK,
+    Alias,
+    Claim,
+    ClaimLink,
+    Entity,
+    Event,
+    Evidence,
+    LinkStatus,
+    Mention,
+    Source,
+    Story,
+    TermStat,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0, tzinfo=None)
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    """An existing claim that an incoming claim may match, with what matching needs."""
+
+    id: int
+    kind: str
+    text: str
+    terms: str
+    story_id: int
+    source_id: int
+    subject: frozenset[int]
+    context: frozenset[int]
+
+
+@dataclass(frozen=True)
+class BackingRow:
+    claim_id: int
+    story_id: int
+    source_id: int
+    reliability: str
+    story_weight: float
+    stance: str
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    id: int
+    kind: str
+    src_id: int
+    dst_id: int
+    score: float
+    status: str
+    reason: str
+
+
+class Store:
+    """A knowledge base in one database."""
+
+    def __init__(self, url: str, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or make_engine(url)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with Session(self.engine) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with Session(self.engine) as session:
+            yield session
+
+    # ----------------------------------------------------------------- writes (inside a transaction)
+
+    @staticmethod
+    def story_by_hash(s: Session, content_hash: str) -> int | None:
+        return s.execute(select(Story.id).where(Story.content_hash == content_hash)).scalar()
+
+    @staticmethod
+    def source(s: Session, name: str, reliability: str | None = None) -> tuple[int, str]:
+        """The source's id and grade, created on first use; a given grade replaces the stored one."""
+        key = " ".join(name.casefold().split())
+        row = s.execute(select(Source.id, Source.reliability).where(Source.key == key)).first()
+        if row is None:
+            try:
+                with s.begin_nested():
+                    sid = s.execute(
+                        insert(Source)
+                        .values(name=name, key=key, reliability=reliability or "F", created_at=utcnow())
+                        .returning(Source.id)
+                    ).scalar_one()
+                return sid, reliability or "F"
+            except IntegrityError:
+                row = s.execute(select(Source.id, Source.reliability).where(Source.key == key)).one()
+        if reliability and reliability != row.reliability:
+            s.execute(update(Source).where(Source.id == row.id).values(reliability=reliability))
+            return row.id, reliability
+        return row.id, row.reliability
+
+    @staticmethod
+    def add_story(s: Session, **values: Any) -> int:
+        return s.execute(insert(Story).values(**values).returning(Story.id)).scalar_one()
+
+    @staticmethod
+    def alias_index(s: Session) -> dict[str, int]:
+        return _pairs(s.execute(select(Alias.key, Alias.entity_id)))
+
+    @staticmethod
+    def add_entity(
+        s: Session,
+        name: str,
+        key: str,
+        kind: str,
+        aliases: Iterable[tuple[str, str, str]],
+        story_id: int | None,
+    ) -> int:
+        """Create an entity with its aliases ((name, key, origin)); keys another entity holds are skipped."""
+        eid = s.execute(select(Entity.id).where(Entity.key == key)).scalar()
+        if eid is None:
+            eid = s.execute(
+                insert(Entity)
+                .values(name=name, key=key, kind=kind, created_at=utcnow(), created_by_story_id=story_id)
+                .returning(Entity.id)
+            ).scalar_one()
+        taken = set(s.execute(select(Alias.key).where(Alias.key.in_([a[1] for a in aliases]))).scalars())
+        rows = [
+            {"entity_id": eid, "name": n, "key": k, "origin": o}
+            for n, k, o in dict((a[1], a) for a in aliases).values()
+            if k not in taken
+        ]
+        if rows:
+            s.execute(insert(Alias), rows)
+        return eid
+
+    @staticmethod
+    def add_alias(s: Session, entity_id: int, name: str, key: str, origin: str) -> bool:
+        if s.execute(select(Alias.id).where(Alias.key == key)).scalar() is not None:
+            return False
+        s.execute(insert(Alias).values(entity_id=entity_id, name=name, key=key, origin=origin))
+        return True
+
+    @staticmethod
+    def claim_by_hash(s: Session, norm_hash: str, kind: str) -> int | None:
+        return s.execute(
+            select(Claim.id)
+            .where(Claim.norm_hash == norm_hash, Claim.kind == kind)
+            .order_by(Claim.id)
+            .limit(1)
+        ).scalar()
+
+    @staticmethod
+    def add_claim(s: Session, **values: Any) -> int:
+        return s.execute(insert(Claim).values(**values).returning(Claim.id)).scalar_one()
+
+    @staticmethod
+    def add_evidence(s: Session, claim_id: int, story_id: int, stance: str, section: str, quote: str) -> bool:
+        exists = s.execute(
+            select(Evidence.id).where(
+                Evidence.claim_id == claim_id, Evidence.story_id == story_id, Evidence.stance == stance
+            )
+        ).scalar()
+        if exists is not None:
+            return False
+        s.execute(
+            insert(Evidence).values(
+                claim_id=claim_id, story_id=story_id, stance=stance, section=section, quote=quote
+            )
+        )
+        return True
+
+    @staticmethod
+    def add_mentions(
+        s: Session, claim_id: int, subject: Iterable[int], source: Iterable[int], context: Iterable[int]
+    ) -> None:
+        roles: dict[int, str] = {}
+        for role, ids in (("context", context), ("source", source), ("subject", subject)):
+            roles.update(dict.fromkeys(ids, role))
+        rows = [{"claim_id": claim_id, "entity_id": e, "role": r} for e, r in sorted(roles.items())]
+        if rows:
+            s.execute(insert(Mention), rows)
+
+    @staticmethod
+    def touch_claim(s: Session, claim_id: int, seen: datetime) -> None:
+        row = s.execute(select(Claim.first_seen, Claim.last_seen).where(Claim.id == claim_id)).one()
+        first = min(d for d in (row.first_seen, seen) if d is not None)
+        last = max(d for d in (row.last_seen, seen) if d is not None)
+        s.execute(update(Claim).where(Claim.id == claim_id).values(first_seen=first, last_seen=last))
+
+    @staticmethod
+    def candidates(
+        s: Session, entity_ids: Iterable[int], exclude_story: int, limit: int
+    ) -> list[CandidateRow]:
+        """Claims from other stories that mention any of the entities, newest first (blocking)."""
+        ids = sorted(set(entity_ids))
+        if not ids:
+            return []
+        claim_ids = list(
+            s.execute(
+                select(Mention.claim_id)
+                .join(Claim, Claim.id == Mention.claim_id)
+                .where(Mention.entity_id.in_(ids), Claim.story_id != exclude_story)
+                .group_by(Mention.claim_id)
+                .order_by(Mention.claim_id.desc())
+                .limit(limit)
+            ).scalars()
+        )
+        if not claim_ids:
+            return []
+        mentions: dict[int, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
+        for cid, eid, role in s.execute(
+            select(Mention.claim_id, Mention.entity_id, Mention.role).where(Mention.claim_id.in_(claim_ids))
+        ):
+            mentions[cid][0 if role == "subject" else 1].add(eid)
+        rows = s.execute(
+            select(Claim.id, Claim.kind, Claim.text, Claim.terms, Claim.story_id, Story.source_id)
+            .join(Story, Story.id == Claim.story_id)
+            .where(Claim.id.in_(claim_ids))
+        )
+        return [
+            CandidateRow(
+                r.id,
+                r.kind,
+                r.text,
+                r.terms,
+                r.story_id,
+                r.source_id,
+                frozenset(mentions[r.id][0]),
+                frozenset(mentions[r.id][1]),
+            )
+            for r in rows
+        ]
+
+    @staticmethod
+    def count_terms(s: Session, terms: list[str]) -> None:
+        """Add one to the document frequency of each term (one claim's terms)."""
+        if not terms:
+            return
+        rows = [{"term": t, "df": 1} for t in sorted(set(terms))]
+        dialect = s.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        stmt = upsert(TermStat).values(rows)
+        s.execute(stmt.on_conflict_do_update(index_elements=["term"], set_={"df": TermStat.df + 1}))
+
+    @staticmethod
+    def term_frequencies(s: Session, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+        """(document frequency of each term, number of claims) for inverse-document-frequency weights."""
+        wanted = sorted(set(terms))
+        df: dict[str, int] = {}
+        for i in range(0, len(wanted), 500):
+            df.update(
+                _pairs(
+                    s.execute(
+                        select(TermStat.term, TermStat.df).where(TermStat.term.in_(wanted[i : i + 500]))
+                    )
+                )
+            )
+        total = int(s.execute(select(func.count()).select_from(Claim)).scalar_one())
+        return df, total
+
+    @staticmethod
+    def entity_kinds(s: Session, ids: Iterable[int]) -> dict[int, str]:
+        ids = list(set(ids))
+        return _pairs(s.execute(select(Entity.id, Entity.kind).where(Entity.id.in_(ids)))) if ids else {}
+
+    @staticmethod
+    def add_link(
+        s: Session,
+        kind: str,
+        src: int,
+        dst: int,
+        score: float,
+        status: str,
+        reason: str,
+        story_id: int | None,
+    ) -> int | None:
+        """Record a link unless one of this kind already joins the two claims (decisions are kept)."""
+        existing = s.execute(
+            select(ClaimLink.id).where(
+                ClaimLink.kind == kind,
+                or_(
+                    and_(ClaimLink.src_id == src, ClaimLink.dst_id == dst),
+                    and_(ClaimLink.src_id == dst, ClaimLink.dst_id == src),
+                ),
+            )
+        ).scalar()
+        if existing is not None:
+            return None
+        return s.execute(
+            insert(ClaimLink)
+            .values(
+                kind=kind,
+                src_id=src,
+                dst_id=dst,
+                score=score,
+                status=status,
+                reason=reason,
+                story_id=story_id,
+                created_at=utcnow(),
+            )
+            .returning(ClaimLink.id)
+        ).scalar_one()
+
+    @staticmethod
+    def links(s: Session, claim_ids: Iterable[int]) -> list[LinkRow]:
+        ids = list(set(claim_ids))
+        if not ids:
+            return []
+        rows = s.execute(select(ClaimLink).where(or_(ClaimLink.src_id.in_(ids), ClaimLink.dst_id.in_(ids))))
+        return [LinkRow(r.id, r.kind, r.src_id, r.dst_id, r.score, r.status, r.reason) for (r,) in rows]
+
+    @staticmethod
+    def link(s: Session, link_id: int) -> LinkRow | None:
+        r = s.get(ClaimLink, link_id)
+        return None if r is None else LinkRow(r.id, r.kind, r.src_id, r.dst_id, r.score, r.status, r.reason)
+
+    @staticmethod
+    def set_link_status(s: Session, link_id: int, status: str) -> None:
+        s.execute(update(ClaimLink).where(ClaimLink.id == link_id).values(status=status, decided_at=utcnow()))
+
+    @staticmethod
+    def backing(s: Session, claim_ids: Iterable[int]) -> list[BackingRow]:
+        ids = list(set(claim_ids))
+        if not ids:
+            return []
+        rows = s.execute(
+            select(
+                Evidence.claim_id,
+                Evidence.story_id,
+                Story.source_id,
+                Source.reliability,
+                Story.weight,
+                Evidence.stance,
+            )
+            .join(Story, Story.id == Evidence.story_id)
+            .join(Source, Source.id == Story.source_id)
+            .where(Evidence.claim_id.in_(ids))
+        )
+        return [BackingRow(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+    @staticmethod
+    def claim_states(s: Session, claim_ids: Iterable[int]) -> dict[int, tuple[str, str, float, str | None]]:
+        """claim id -> (kind, state, confidence, analyst_state)."""
+        ids = list(set(claim_ids))
+        rows: Iterable[Any] = (
+            s.execute(
+                select(Claim.id, Claim.kind, Claim.state, Claim.confidence, Claim.analyst_state).where(
+                    Claim.id.in_(ids)
+                )
+            )
+            if ids
+            else []
+        )
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    @staticmethod
+    def claim_texts(s: Session, claim_ids: Iterable[int]) -> dict[int, str]:
+        ids = list(set(claim_ids))
+        return _pairs(s.execute(select(Claim.id, Claim.text).where(Claim.id.in_(ids)))) if ids else {}
+
+    @staticmethod
+    def set_state(s: Session, claim_id: int, state: str, confidence: float) -> None:
+        s.execute(update(Claim).where(Claim.id == claim_id).values(state=state, confidence=confidence))
+
+    @staticmethod
+    def set_analyst_state(s: Session, claim_id: int, state: str | None) -> None:
+        s.execute(update(Claim).where(Claim.id == claim_id).values(analyst_state=state))
+
+    @staticmethod
+    def add_event(s: Session, **values: Any) -> None:
+        s.execute(insert(Event).values(**values))
+
+    @staticmethod
+    def story_times(s: Session, story_id: int) -> tuple[datetime | None, datetime]:
+        row = s.execute(select(Story.published, Story.ingested_at).where(Story.id == story_id)).one()
+        return row[0], row[1]
+
+    # ----------------------------------------------------------------------------------- reads
+
+    def claim_rows(
+        self,
+        ids: list[int] | None = None,
+        entity_id: int | None = None,
+        state: str | None = None,
+        kind: str | None = None,
+        text: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict]:
+        """Claims as the JSON contract shapes them, filtered and ordered by id."""
+        q = select(Claim)
+        if ids is not None:
+            q = q.where(Claim.id.in_(ids))
+        if entity_id is not None:
+            q = q.where(
+                Claim.id.in_(
+                    select(Mention.claim_id).where(Mention.entity_id == entity_id, Mention.role != "context")
+                )
+            )
+        if state:
+            q = q.where(Claim.state == state)
+        if kind:
+            q = q.where(Claim.kind == kind)
+        if text:
+            q = q.where(func.lower(Claim.text).contains(text.lower()))
+        q = q.order_by(Claim.id)
+        if limit:
+            q = q.limit(limit)
+        with self.reading() as s:
+            claims = [c for (c,) in s.execute(q)]
+            return self._shape_claims(s, claims)
+
+    def _shape_claims(self, s: Session, claims: list[Claim]) -> list[dict]:
+        ids = [c.id for c in claims]
+        if not ids:
+            return []
+        names: dict[int, list[str]] = defaultdict(list)
+        for cid, name in s.execute(
+            select(Mention.claim_id, Entity.name)
+            .join(Entity, Entity.id == Mention.entity_id)
+            .where(Mention.claim_id.in_(ids), Mention.role != "context")
+            .order_by(Mention.claim_id, Entity.name)
+        ):
+            names[cid].append(name)
+        sources: dict[int, list[dict]] = defaultdict(list)
+        for r in s.execute(
+            select(
+                Evidence.claim_id,
+                Story.id,
+                Story.title,
+                Source.name,
+                Story.published,
+                Evidence.stance,
+                Evidence.quote,
+                Evidence.section,
+            )
+            .join(Story, Story.id == Evidence.story_id)
+            .join(Source, Source.id == Story.source_id)
+            .where(Evidence.claim_id.in_(ids))
+            .order_by(Evidence.id)
+        ):
+            sources[r[0]].append(
+                {
+                    "story_id": r[1],
+                    "title": r[2],
+                    "publisher": r[3],
+                    "published": _iso(r[4]),
+                    "stance": r[5],
+                    "quote": r[6],
+                    "section": r[7],
+                }
+            )
+        answered: dict[int, list[int]] = defaultdict(list)
+        for src, dst in s.execute(
+            select(ClaimLink.src_id, ClaimLink.dst_id)
+            .where(
+                ClaimLink.kind == "answers",
+                ClaimLink.dst_id.in_(ids),
+                ClaimLink.status.in_([str(x) for x in ACTIVE_LINK]),
+            )
+            .order_by(ClaimLink.src_id)
+        ):
+            answered[dst].append(src)
+        return [
+            {
+                "id": c.id,
+                "text": c.text,
+                "kind": c.kind,
+                "state": c.state,
+                "confidence": round(c.confidence, 3),
+                "entities": names[c.id],
+                "first_seen": _iso(c.first_seen),
+                "last_seen": _iso(c.last_seen),
+                "sources": sources[c.id],
+                "answered_by": answered[c.id],
+                "section": c.section,
+            }
+            for c in claims
+            if c.id is not None
+        ]
+
+    def claim_detail(self, claim_id: int) -> dict | None:
+        """One claim with its evidence trail, links and history."""
+        with self.reading() as s:
+            claim = s.get(Claim, claim_id)
+            if claim is None:
+                return None
+            out = self._shape_claims(s, [claim])[0]
+            out["analyst_state"] = claim.analyst_state
+            links = []
+            for ln in self.links(s, [claim_id]):
+                other = ln.dst_id if ln.src_id == claim_id else ln.src_id
+                other_text = s.execute(select(Claim.text).where(Claim.id == other)).scalar()
+                links.append(
+                    {
+                        "id": ln.id,
+                        "kind": ln.kind,
+                        "direction": "out" if ln.src_id == claim_id else "in",
+                        "other_claim_id": other,
+                        "other_text": other_text,
+                        "score": round(ln.score, 3),
+                        "status": ln.status,
+                        "reason": ln.reason,
+                    }
+                )
+            out["links"] = links
+            out["history"] = self.events(s, claim_id=claim_id)
+            return out
+
+    @staticmethod
+    def events(s: Session, claim_id: int | None = None) -> list[dict]:
+        q = (
+            select(Event, Story.title, Source.name)
+            .outerjoin(Story, Story.id == Event.story_id)
+            .outerjoin(Source, Source.id == Story.source_id)
+        )
+        if claim_id is not None:
+            q = q.where(Event.claim_id == claim_id)
+        out = []
+        for ev, title, publisher in s.execute(q.order_by(Event.id)):
+            cause: dict[str, Any] = (
+                {"story_id": ev.story_id, "title": title, "publisher": publisher}
+                if ev.story_id is not None
+                else {"analyst": ev.analyst, "reason": ev.reason}
+            )
+            out.append(
+                {
+                    "id": ev.id,
+                    "claim_id": ev.claim_id,
+                    "action": ev.action,
+                    "from_state": ev.old_state,
+                    "to_state": ev.new_state,
+                    "from_confidence": _round(ev.old_confidence),
+                    "to_confidence": _round(ev.new_confidence),
+                    "at_published": _iso(ev.at_published),
+                    "at_ingested": _iso(ev.at_ingested),
+                    "cause": cause,
+                    "reason": ev.reason,
+                }
+            )
+        return out
+
+    def entity_rows(self, include_unused: bool = False) -> list[dict]:
+        """Entities with aliases and the number of claims naming them, by name."""
+        with self.reading() as s:
+            counts = _pairs(
+                s.execute(
+                    select(Mention.entity_id, func.count())
+                    .where(Mention.role != "context")
+                    .group_by(Mention.entity_id)
+                )
+            )
+            aliases: dict[int, list[str]] = defaultdict(list)
+            for eid, name in s.execute(select(Alias.entity_id, Alias.name).order_by(Alias.id)):
+                aliases[eid].append(name)
+            rows = []
+            for e in s.execute(select(Entity).order_by(func.lower(Entity.name))).scalars():
+                n = counts.get(e.id, 0)
+                if n or include_unused:
+                    rows.append(
+                        {
+                            "id": e.id,
+                            "name": e.name,
+                            "kind": e.kind,
+                            "aliases": [a for a in aliases[e.id] if a != e.name],
+                            "claims": n,
+                        }
+                    )
+            return rows
+
+    def entity_names(self) -> list[tuple[int, str, str]]:
+        """(entity id, alias key, alias name) for every alias, for lookups by name."""
+        with self.reading() as s:
+            return [(r[0], r[1], r[2]) for r in s.execute(select(Alias.entity_id, Alias.key, Alias.name))]
+
+    def entity_profile(self, entity_id: int) -> dict:
+        """An entity's aliases, claims by kind and state, related entities, sources and timeline."""
+        with self.reading() as s:
+            e = s.get(Entity, entity_id)
+            if e is None:
+                return {}
+            aliases = [
+                a
+                for a in s.execute(select(Alias.name).where(Alias.entity_id == entity_id)).scalars()
+                if a != e.name
+            ]
+            claim_ids = list(
+                s.execute(
+                    select(Mention.claim_id).where(Mention.entity_id == entity_id, Mention.role != "context")
+                ).scalars()
+            )
+            claims = self._shape_claims(
+                s, [c for (c,) in s.execute(select(Claim).where(Claim.id.in_(claim_ids)).order_by(Claim.id))]
+            )
+            related = s.execute(
+                select(Entity.id, Entity.name, Entity.kind, func.count())
+                .join(Mention, Mention.entity_id == Entity.id)
+                .where(Mention.claim_id.in_(claim_ids), Mention.role != "context", Entity.id != entity_id)
+                .group_by(Entity.id, Entity.name, Entity.kind)
+                .order_by(func.count().desc(), Entity.name)
+                .limit(15)
+            )
+            stories = s.execute(
+                select(
+                    Story.id,
+                    Story.title,
+                    Source.name,
+                    Story.published,
+                    func.count(func.distinct(Evidence.claim_id)),
+                )
+                .join(Evidence, Evidence.story_id == Story.id)
+                .join(Source, Source.id == Story.source_id)
+                .where(Evidence.claim_id.in_(claim_ids))
+                .group_by(Story.id, Story.title, Source.name, Story.published)
+                .order_by(Story.published, Story.id)
+            )
+            timeline = s.execute(
+                select(Event.at_published, Event.action, Event.claim_id, Claim.text, Event.new_state)
+                .join(Claim, Claim.id == Event.claim_id)
+                .where(Event.claim_id.in_(claim_ids))
+                .order_by(Event.at_published, Event.id)
+                .limit(200)
+            )
+            return {
+                "id": e.id,
+                "name": e.name,
+                "kind": e.kind,
+                "aliases": aliases,
+                "claims": len(claims),
+                "known": [c for c in claims if c["kind"] == "fact"],
+                "open_questions": [c for c in claims if c["kind"] == "question" and c["state"] == "unclear"],
+                "answered_questions": [
+                    c for c in claims if c["kind"] == "question" and c["state"] != "unclear"
+                ],
+                "watch": [c for c in claims if c["kind"] == "watch"],
+                "by_state": _count_by(claims, "state"),
+                "related": [{"id": r[0], "name": r[1], "kind": r[2], "shared_claims": r[3]} for r in related],
+                "sources": [
+                    {
+                        "story_id": r[0],
+                        "title": r[1],
+                        "publisher": r[2],
+                        "published": _iso(r[3]),
+                        "claims": r[4],
+                    }
+                    for r in stories
+                ],
+                "timeline": [
+                    {"at": _iso(r[0]), "action": r[1], "claim_id": r[2], "text": r[3], "state": r[4]}
+                    for r in timeline
+                ],
+            }
+
+    def suggestion_rows(self) -> list[dict]:
+        with self.reading() as s:
+            rows = (
+                s.execute(
+                    select(ClaimLink)
+                    .where(ClaimLink.status == LinkStatus.suggested.value)
+                    .order_by(ClaimLink.score.desc(), ClaimLink.id)
+                )
+                .scalars()
+                .all()
+            )
+            texts = self.claim_texts(s, {r.src_id for r in rows} | {r.dst_id for r in rows})
+            # The claim acted on (the question answered, the claim repeated) leads; the other is the evidence.
+            return [
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "claim_id": r.dst_id,
+                    "other_claim_id": r.src_id,
+                    "score": round(r.score, 3),
+                    "reason": r.reason,
+                    "claim_text": texts.get(r.dst_id),
+                    "other_text": texts.get(r.src_id),
+                }
+                for r in rows
+            ]
+
+    def stats(self) -> dict:
+        with self.reading() as s:
+
+            def count(model: Any) -> int:
+                return int(s.execute(select(func.count()).select_from(model)).scalar_one())
+
+            by_kind_state: dict[str, dict[str, int]] = defaultdict(dict)
+            for kind, state, n in s.execute(
+                select(Claim.kind, Claim.state, func.count()).group_by(Claim.kind, Claim.state)
+            ):
+                by_kind_state[kind][state] = n
+            links = {
+                f"{k}:{st}": n
+                for k, st, n in s.execute(
+                    select(ClaimLink.kind, ClaimLink.status, func.count()).group_by(
+                        ClaimLink.kind, ClaimLink.status
+                    )
+                )
+            }
+            return {
+                "stories": count(Story),
+                "sources": count(Source),
+                "entities": count(Entity),
+                "aliases": count(Alias),
+                "claims": count(Claim),
+                "claims_by_kind": dict(sorted(by_kind_state.items())),
+                "evidence": count(Evidence),
+                "mentions": count(Mention),
+                "links": dict(sorted(links.items())),
+                "events": count(Event),
+            }
+
+
+def _pairs(rows: Iterable[Any]) -> dict:
+    return {r[0]: r[1] for r in rows}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 3) if value is not None else None
+
+
+def _count_by(rows: list[dict], key: str) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for r in rows:
+        out[r[key]] += 1
+    return dict(out)

@@ -1,0 +1,136 @@
+"""Text utilities shared by the readers, the extractor and the matcher: cleaning, sentences, hedges."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u00b4": "'",
+        "`": "'",
+    }
+)
+_DASHES = str.maketrans(
+    {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"}
+)
+_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def clean_document(raw: str) -> str:
+    """A document as the readers see it: no BOM, LF line ends, no trailing spaces."""
+    text = raw.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+
+
+def content_hash(text: str) -> str:
+    """Identity of a document: the hash of its canonical form, so re-ingesting it changes nothing."""
+    canon = unicodedata.normalize("NFC", clean_document(text))
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()
+
+
+def tidy(text: str) -> str:
+    """One line of story text with spacing collapsed; quotes and letters kept as written."""
+    return _SPACE.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
+
+
+def fold(text: str) -> str:
+    """Case, quote, dash and compatibility folding for comparisons (never for display)."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).translate(_DASHES)
+    return _SPACE.sub(" ", text).casefold().strip()
+
+
+def text_hash(text: str) -> str:
+    """Identity of a claim sentence: folded, punctuation-insensitive."""
+    key = re.sub(r"[^\w%$€£¥.]+", " ", fold(text)).strip(" .")
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+
+_SENTENCE_END = re.compile(
+    r"(?<!\b"
+    + r")(?<!\b".join(
+        [
+            "U.S",
+            "U.K",
+            "E.U",
+            "Mr",
+            "Mrs",
+            "Ms",
+            "Dr",
+            "Inc",
+            "Corp",
+            "Co",
+            "Ltd",
+            "No",
+            "vs",
+            "etc",
+            "e.g",
+            "i.e",
+        ]
+    )
+    + r")(?<=[.!?…])[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]*[A-Z0-9])"
+)
+
+
+def sentences(text: str) -> list[str]:
+    """Split running text into sentences, keeping abbreviations such as "U.S." and "Corp." intact."""
+    text = tidy(text.replace("\n", " "))
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+# Phrases by which a brief says something is not known. Order matters only for readability.
+HEDGE_PATTERNS = [
+    r"(?:is|are|was|were|has|have|had)?\s*(?:not|n't)\s+(?:yet\s+)?(?:been\s+)?"
+    r"(?:confirmed|disclosed|specified|quantified|known|clear|reported|detailed|made public|released|"
+    r"announced|explained|addressed|established|determined|verified|public|available)",
+    r"(?:do|does|did)\s+not\s+(?:confirm|disclose|specify|say|state|detail|explain|rule out)",
+    r"(?:could|can|cannot|can't)\s*(?:not)?\s+(?:be\s+)?(?:independently\s+)?(?:confirm|verif)\w*",
+    r"\bremains?\s+(?:unclear|unknown|to be seen|uncertain|unconfirmed|undisclosed|open)",
+    r"\b(?:is|are|was|were)\s+(?:still\s+)?(?:unclear|unknown|uncertain|unconfirmed|undisclosed|unspecified)",
+    r"\bit\s+is\s+(?:not\s+)?(?:yet\s+)?(?:unclear|not\s+clear|unknown)",
+    r"\bunclear\b",
+    r"\bunconfirmed\b",
+    r"\bundisclosed\b",
+    r"\bno\s+details\b",
+    r"\bdeclined\s+to\s+(?:comment|say|confirm|disclose)",
+]
+# Filler that hedged sentences carry around the hedge; stripped with it, never a hedge by itself.
+_FILLER = r"\bin\s+the\s+(?:available|provided)\s+(?:information|materials|coverage|reporting|sources)"
+_HEDGE = re.compile("|".join(f"(?:{p})" for p in HEDGE_PATTERNS), re.IGNORECASE)
+_HEDGE_OR_FILLER = re.compile("|".join(f"(?:{p})" for p in [*HEDGE_PATTERNS, _FILLER]), re.IGNORECASE)
+
+
+def is_hedged(text: str) -> bool:
+    """Whether a sentence says that something is not known or not confirmed."""
+    return bool(_HEDGE.search(fold(text)))
+
+
+def strip_hedges(text: str) -> str:
+    """The question a hedged sentence asks, without the hedge ("X is not disclosed" -> "X")."""
+    return _SPACE.sub(" ", _HEDGE_OR_FILLER.sub(" ", fold(text))).strip(" .;,")
+
+
+# "..., according to X" / "citing X": who said it, kept apart from what was said.
+_ATTRIBUTION = re.compile(
+    r",?\s*\b(?:according to|as reported by|citing|people familiar with|sources said|"
+    r"a survey (?:by|from)|said (?:a|an|the) (?:spokesperson|spokesman|spokeswoman))"
+    r"[^,;.]*(?:\.(?=\w)[^,;.]*)*",
+    re.IGNORECASE,
+)
+
+
+def split_attribution(text: str) -> tuple[str, str]:
+    """(what is claimed, who it is attributed to): "X rose, according to Reuters." -> ("X rose.", "according
+    to Reuters")."""
+    found = [m.group(0) for m in _ATTRIBUTION.finditer(text)]
+    return _ATTRIBUTION.sub("", text).strip(), " ".join(f.strip(" ,") for f in found)
