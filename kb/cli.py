@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from kb.errors import KbError, NotFound
 
@@ -29,7 +30,25 @@ class Grade(StrEnum):
     F = "F"
 
 
+class _Group(TyperGroup):
+    """Shows the library's errors as one line on stderr with exit code 1, never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from kb.render import error_line, write_err
+
+        try:
+            return super().invoke(ctx)
+        except KbError as exc:
+            write_err(error_line(str(exc), exc.hint))
+        except SQLAlchemyError as exc:
+            write_err(error_line(f"database error: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}"))
+        raise typer.Exit(1)
+
+
 app = typer.Typer(
+    cls=_Group,
     name="kb",
     help="A claim-tracking knowledge base for developing news stories.\n\n"
     "Ingest briefs, then ask about entities, claims and what changed. The database is kb.db in the "
@@ -334,19 +353,5 @@ _decision("reopen", "Withdraw the analyst's decision on a claim; its state follo
 
 
 def main() -> None:
-    """Entry point: expected errors become one line on stderr and exit code 1."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
-        app()
-    except KbError as exc:
-        from kb.render import error_line, write_err
-
-        write_err(error_line(str(exc), exc.hint))
-        sys.exit(1)
-    except SQLAlchemyError as exc:
-        from kb.render import error_line, write_err
-
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        write_err(error_line(f"database error: {reason}"))
-        sys.exit(1)
+    """Entry point of the `kb` console script."""
+    app()

@@ -16,7 +16,7 @@ from kb.models import Kind, State
 # cannot be judged") sits between "fairly" and "not usually" reliable.
 RELIABILITY = {"A": 0.9, "B": 0.8, "C": 0.7, "D": 0.5, "E": 0.35, "F": 0.6}
 PRELIMINARY_WEIGHT = 0.85  # a story that calls itself preliminary counts for less
-DOUBT_WEIGHT = 0.5  # a later "still unclear" counts as half an opposing report
+DOUBT_WEIGHT = 0.25  # a later "still unclear" takes off up to a quarter of the confidence
 GRADES = tuple(RELIABILITY)
 
 # ICD 203 estimative language, upper bounds.
@@ -92,12 +92,13 @@ def independent(backings: Iterable[Backing]) -> int:
 
 
 def _against(p_for: float, p_against: float) -> float:
-    """Odds combination of support and opposition (equal weights give an even chance)."""
+    """Odds combination of support and opposition (equal weights give an even chance); opposition never
+    raises confidence, however unreliable its source."""
     if p_against <= 0:
         return p_for
     yes = p_for * (1 - p_against)
     no = p_against * (1 - p_for)
-    return yes / (yes + no) if yes + no else 0.5
+    return min(p_for, yes / (yes + no)) if yes + no else 0.5
 
 
 def derive(inp: Inputs) -> tuple[str, float, str]:
@@ -122,12 +123,11 @@ def _known(backings: list[Backing], confirmed: bool = False) -> tuple[State, str
 
 def _fact(inp: Inputs) -> tuple[str, float, str]:
     p = combined(inp.support)
-    p_doubt = combined(inp.doubts) * DOUBT_WEIGHT
+    doubt = 1 - DOUBT_WEIGHT * combined(inp.doubts)
     if inp.opposition:
-        conf = _against(p, max(combined(inp.opposition), p_doubt))
-        return State.disputed, conf, "contradicted by another source"
+        return State.disputed, _against(p, combined(inp.opposition)) * doubt, "contradicted by another source"
     state, rule = _known(inp.support)
-    conf = _against(p, p_doubt)
+    conf = p * doubt
     if inp.doubts:
         rule += "; listed as unclear by a later brief"
     if state == State.confirmed:

@@ -83,7 +83,8 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with Session(self.engine) as session, session.begin():
+        """One unit of work: committed whole, or rolled back whole."""
+        with Session(self.engine.execution_options(kb_write=True)) as session, session.begin():
             yield session
 
     @contextmanager
@@ -711,6 +712,7 @@ class Store:
                 select(Claim.kind, Claim.state, func.count()).group_by(Claim.kind, Claim.state)
             ):
                 by_kind_state[kind][state] = n
+            by_kind = {k: dict(sorted(v.items())) for k, v in sorted(by_kind_state.items())}
             links = {
                 f"{k}:{st}": n
                 for k, st, n in s.execute(
@@ -725,7 +727,7 @@ class Store:
                 "entities": count(Entity),
                 "aliases": count(Alias),
                 "claims": count(Claim),
-                "claims_by_kind": dict(sorted(by_kind_state.items())),
+                "claims_by_kind": by_kind,
                 "evidence": count(Evidence),
                 "mentions": count(Mention),
                 "links": dict(sorted(links.items())),

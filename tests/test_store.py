@@ -1,0 +1,100 @@
+"""The store on SQLite and PostgreSQL: what a brief leaves in the KB, duplicates, transactions."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT, SEED, needs_seed
+from sqlalchemy import text
+
+DEMO_RECAP = ROOT / "data" / "corpus" / "2026-06-18-seed-recap.txt"
+
+
+def _claims(store, kind=None, state=None):  # type: ignore[no-untyped-def]
+    return store.claim_rows(kind=kind, state=state)
+
+
+@needs_seed
+def test_the_seed_brief_gives_five_facts_four_questions_and_four_watch_items(store, ingest):
+    ingest(SEED.read_text(encoding="utf-8"), str(SEED))
+    by_section = [(c["section"], c["kind"], c["state"]) for c in _claims(store)]
+    assert by_section.count(("known", "fact", "reported")) == 5
+    assert by_section.count(("unclear", "question", "unclear")) == 4
+    assert by_section.count(("watch", "watch", "watching")) == 4
+    assert {s for s, _, _ in by_section} == {"known", "unclear", "watch", "faq"}
+
+
+@needs_seed
+def test_the_seed_brief_names_each_main_entity_once_and_no_sentence_initial_words(store, ingest):
+    ingest(SEED.read_text(encoding="utf-8"), str(SEED))
+    names = [e["name"] for e in store.entity_rows(include_unused=True)]
+    for expected in ("Microsoft", "21Vianet", "Azure", "OpenAI", "Anthropic", "GPT-4", "China"):
+        assert names.count(expected) == 1, expected
+    junk = {"Names", "Coverage", "Details", "Further", "Regulatory", "Reported", "Industry", "Updates", "The"}
+    assert not junk & set(names)
+
+
+def test_the_demo_recap_parses_like_the_seed(store, ingest):
+    ingest(DEMO_RECAP.read_text(encoding="utf-8"), str(DEMO_RECAP))
+    stats = store.stats()["claims_by_kind"]
+    assert stats["question"]["unclear"] >= 4
+    assert stats["watch"] == {"watching": 4}
+    assert len([c for c in _claims(store, kind="fact") if c["section"] == "known"]) == 5
+
+
+def test_ingesting_identical_content_again_changes_nothing(store, ingest):
+    body = DEMO_RECAP.read_text(encoding="utf-8")
+    first = ingest(body)
+    before = store.stats()
+    again = ingest(body.replace("\n", "\r\n"), "copy.txt")
+    assert not first.duplicate and again.duplicate
+    assert store.stats() == before
+
+
+def test_a_story_that_fails_midway_leaves_nothing_behind(store, ingest, monkeypatch):
+    ingest(DEMO_RECAP.read_text(encoding="utf-8"))
+    before = store.stats()
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(type(store), "add_mentions", staticmethod(broken))
+    with pytest.raises(RuntimeError):
+        ingest((ROOT / "data" / "corpus" / "2026-06-25-answer.txt").read_text(encoding="utf-8"))
+    assert store.stats() == before
+
+
+def test_both_backends_hold_the_same_counts_for_the_demo_corpus(store, ingest):
+    for path in sorted((ROOT / "data" / "corpus").glob("*.txt")):
+        ingest(path.read_text(encoding="utf-8"), str(path))
+    stats = store.stats()
+    assert (stats["stories"], stats["sources"]) == (5, 5)
+    assert stats["claims_by_kind"]["fact"].get("disputed") == 2
+    assert stats["claims_by_kind"]["question"].get("reported") == 2
+    assert stats["links"].get("answers:auto") == 2
+
+
+def test_claims_carry_the_documented_json_fields(store, ingest):
+    ingest(DEMO_RECAP.read_text(encoding="utf-8"))
+    claim = _claims(store)[0]
+    for field in ("id", "text", "kind", "state", "confidence", "entities", "first_seen", "last_seen", "sources",
+                  "answered_by"):
+        assert field in claim
+    assert set(claim["sources"][0]) >= {"story_id", "title", "publisher", "published", "stance"}
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_url):
+    from kb.store import Store
+
+    store = Store(sqlite_url)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
+    store.engine.dispose()
+
+
+def test_an_unreachable_database_is_a_clear_error(tmp_path):
+    from kb.errors import StoreError
+    from kb.store import Store
+
+    with pytest.raises(StoreError, match="cannot open database"):
+        Store(f"sqlite:///{tmp_path}/missing/dir/kb.db")
