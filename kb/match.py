@@ -34,6 +34,7 @@ includes ongoing current currently new get gets got make makes made company comp
 businesses group groups government governments authorities officials official people country countries party
 parties thousand million billion trillion bn mn euro euros dollar dollars yuan renminbi yen pound pounds
 percent day days week weeks month months year years hour hours quarter quarters
+through saying statement spokesperson spokeswoman spokesman deny denies denied denial mainland
 """.split()
 )
 
@@ -58,7 +59,10 @@ _FAMILIES = [
     "utilise utilize",
     "partner partners partnership partnerships ally alliance",
     "customer customers client clients buyer buyers",
-    "prefer prefers preferred preference favour favor favours favors favoured favored",
+    "prefer prefers preferred preference favour favor favours favors favoured favored choose chooses chose "
+    "chosen opt opts opted pick picks picked",
+    "concern concerns concerned worry worries worried alarm alarms fear fears warn warned warning warnings",
+    "premium high-end top-end upmarket",
     "grow grows growing grew growth expand expands expanding expansion increase increases rise rising",
     "comply complies compliance complying adhere conform",
     "appeal appeals appealed challenge contest",
@@ -104,7 +108,7 @@ _DATE = re.compile(
     rf"\b(?:(?:by|until|before|from|on|starting|deadline of)\s+(?:\d{{1,2}}\s+)?(?:{_MONTHS})\b|"
     rf"(?:{_MONTHS})\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}|\bby\s+(?:the\s+end\s+of\s+)?\d{{4}}\b)"
 )
-_COUNT = re.compile(rf"(?<![\w$€£¥.,]){_NUM}(?!\s*(?:%|percent|per cent))(?![\d.,])")
+_COUNT = re.compile(rf"(?<![\w$€£¥.,\-]){_NUM}(?!\s*(?:%|percent|per cent))(?![\d.,])")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 SPEECH = frozenset(
@@ -146,6 +150,7 @@ class Features:
     negated: bool = False
     wants: frozenset[str] = field(default_factory=frozenset)  # answer types a question wants
     excluded: frozenset[str] = frozenset()  # a question's "beyond X" terms: known already, not asked
+    aside: frozenset[int] = frozenset()  # entities of a question's "beyond X" clauses
     source_id: int | None = None
 
 
@@ -172,6 +177,9 @@ def terms_of(text: str, names: Iterable[str] = ()) -> frozenset[str]:
     out: set[str] = set()
     for w in _WORD.findall(folded):
         if w in STOP or w.isdigit() or len(w) < 2:
+            continue
+        if w in SYNONYM:
+            out.add(SYNONYM[w])  # a compound the lexicon knows whole ("high-end")
             continue
         out.update(stem(p) for p in w.split("-") if p and p not in STOP and not p.isdigit() and len(p) > 1)
     return frozenset(out)
@@ -272,9 +280,14 @@ def _matched(terms: Iterable[str], pool: frozenset[str]) -> list[str]:
 Weights = Mapping[str, float]
 
 
-def idf_weights(df: Mapping[str, int], total: int) -> dict[str, float]:
-    """Inverse document frequency: a term in few claims weighs up to several times one in many."""
-    return {t: math.log(1 + (total + 1) / (n + 0.5)) for t, n in df.items()}
+def idf_weights(
+    df: Mapping[str, int], total: int, entity_df: Mapping[int, int] = MappingProxyType({})
+) -> dict[str, float]:
+    """Inverse document frequency of terms and of entities ("@id"): one in few claims weighs up to
+    several times one in many."""
+    weights = {t: math.log(1 + (total + 1) / (n + 0.5)) for t, n in df.items()}
+    weights.update({f"@{e}": math.log(1 + (total + 1) / (n + 0.5)) for e, n in entity_df.items()})
+    return weights
 
 
 def _w(term: str, weights: Weights) -> float:
@@ -284,13 +297,9 @@ def _w(term: str, weights: Weights) -> float:
 def _weighted_dice(a: frozenset[str], b: frozenset[str], weights: Weights) -> float:
     if not a or not b:
         return 0.0
-    common = sum(_w(t, weights) for t in _matched(a, b))
+    common = sum(_w(t, weights) for t in _matched(a, b) if t in b or not t.startswith("@"))
     total = sum(_w(t, weights) for t in a) + sum(_w(t, weights) for t in b)
     return min(1.0, 2 * common / total)
-
-
-def _jaccard(a: frozenset[int], b: frozenset[int]) -> float:
-    return len(a & b) / len(a | b) if a | b else 0.0
 
 
 @dataclass(frozen=True)
@@ -300,13 +309,28 @@ class Match:
     dst: int  # the claim it acts on
     score: float
     reason: str
+    can_act: bool = True  # false when only an analyst should decide, whatever the score
+    duplicate: bool = False  # says the same and nothing more: a repeat, stored as evidence only
+
+
+def _items(f: Features) -> frozenset[str]:
+    """A claim's content terms and the entities it is about (as "@id"), the units similarity counts."""
+    return f.terms | {f"@{e}" for e in f.entities}
+
+
+def _overlap(a: frozenset[str], b: frozenset[str], weights: Weights) -> float:
+    """Weighted share of the smaller claim that the other one covers (a restatement often adds a clause)."""
+    if not a or not b:
+        return 0.0
+    common = sum(_w(t, weights) for t in _matched(a, b) if t in b or not t.startswith("@"))
+    return min(1.0, common / min(sum(_w(t, weights) for t in a), sum(_w(t, weights) for t in b)))
 
 
 def similarity(a: Features, b: Features, weights: Weights = MappingProxyType({})) -> float:
-    """How far two claims say the same thing: weighted shared content terms, then shared entities."""
-    terms = _weighted_dice(a.terms, b.terms, weights)
-    ents = _jaccard(a.entities, b.entities) if a.entities or b.entities else 1.0
-    return round(0.75 * terms + 0.25 * ents, 3)
+    """How far two claims say the same thing: weighted Dice (40%) and weighted overlap (60%) over their
+    terms and entities, rare ones weighing more."""
+    x, y = _items(a), _items(b)
+    return round(0.4 * _weighted_dice(x, y, weights) + 0.6 * _overlap(x, y, weights), 3)
 
 
 def _conflicting_figures(a: Features, b: Features) -> Figure | None:
@@ -336,7 +360,20 @@ def compare_statements(new: Features, old: Features, weights: Weights) -> Match 
         fig = _conflicting_figures(new, old)
         if fig is not None:
             return Match("contradicts", new.claim_id, old.claim_id, sim, f"conflicting figure ({fig.text})")
-    return Match("same_as", new.claim_id, old.claim_id, sim, f"same statement ({sim:.2f})")
+    added = _added_figures(new, old)
+    if added:
+        # "fined X 500 million for breaching Y" repeats "X breached Y" but says more: never merge it away.
+        return Match("same_as", new.claim_id, old.claim_id, sim, f"similar, but adds {added}", can_act=False)
+    duplicate = _weighted_dice(_items(new), _items(old), weights) >= 0.85
+    return Match(
+        "same_as", new.claim_id, old.claim_id, sim, f"same statement ({sim:.2f})", duplicate=duplicate
+    )
+
+
+def _added_figures(new: Features, old: Features) -> str:
+    kinds = {g.kind for g in old.figures}
+    added = [g.text for g in new.figures if g.kind not in kinds and g.kind != "date"]
+    return ", ".join(added)
 
 
 def _answer_evidence(q: Features, f: Features, entity_kinds: Mapping[int, str]) -> tuple[bool, str]:
@@ -350,7 +387,7 @@ def _answer_evidence(q: Features, f: Features, entity_kinds: Mapping[int, str]) 
         if want == "name":
             new = [
                 e
-                for e in f.entities - q.entities - q.context
+                for e in f.entities - q.entities - q.context - q.aside
                 if entity_kinds.get(e, "unknown") in ("organisation", "person", "unknown")
             ]
             if new:
@@ -366,30 +403,48 @@ def _answer_evidence(q: Features, f: Features, entity_kinds: Mapping[int, str]) 
     return False, ""
 
 
+def _settles(q: Features, f: Features, topic: list[str], coverage: float, weights: Weights) -> bool:
+    """Whether a statement settles a yes/no question: it must carry the most distinctive term of the
+    question ("appeal", "only"), or of one of its alternatives ("whether X or Y"), not just its topic."""
+    alternatives = [terms_of(part) & frozenset(topic) for part in re.split(r"\bor\b", _whether(q.text))]
+    alternatives = [alt for alt in alternatives if alt] or [frozenset(topic)]
+    for alt in alternatives:
+        top = max(_w(t, weights) for t in alt)
+        if any(_w(t, weights) >= top for t in _matched(alt, f.terms)):
+            return coverage >= (0.3 if len(alternatives) > 1 else 0.5)
+    return False
+
+
+def _whether(question: str) -> str:
+    q = strip_hedges(question)
+    return q.split("whether", 1)[1] if "whether" in q else q
+
+
 def answer_score(
     q: Features, f: Features, entity_kinds: Mapping[int, str], weights: Weights = MappingProxyType({})
 ) -> Match | None:
     """How well fact `f` answers question `q`: the wanted kind of evidence (35%), about the question's
-    topic (35%, rare terms weighing more, terms naming the wanted answer half) and subject (30%)."""
-    subject = q.entities or q.context
-    if not subject & f.entities:
+    topic (35%, rare terms weighing more, terms naming the wanted answer half) and subject (30%). A
+    question naming no subject of its own ("Names of partners beyond X") is about its story's main
+    entities; two of them in the fact are enough."""
+    subject, needed = (q.entities, len(q.entities)) if q.entities else (q.context, min(2, len(q.context)))
+    shared = subject & f.entities
+    if not shared:
         return None
     topic = [t for t in q.terms if t not in CUE_STEMS and t not in q.excluded]
     cues = [t for t in q.terms if t in CUE_STEMS]
     matched = _matched(topic, f.terms)
     weight = sum(_w(t, weights) for t in topic) + 0.5 * sum(_w(t, weights) for t in cues)
     got = sum(_w(t, weights) for t in matched) + 0.5 * sum(_w(t, weights) for t in _matched(cues, f.terms))
-    coverage = got / weight if weight else 0.0
+    coverage = got / weight if weight else 0.5  # nothing to cover beyond the wanted answer
     if q.wants <= {"yesno", "statement"}:
-        # Settling a yes/no question takes its most distinctive term ("only", "appeal"), not just its topic.
-        top = max((_w(t, weights) for t in topic), default=0.0)
-        ok = coverage >= 0.5 and any(_w(t, weights) >= top for t in matched)
+        ok = bool(topic) and _settles(q, f, topic, coverage, weights)
         why = "settles the yes/no question" if q.wants == {"yesno"} else "covers what it asks"
     else:
         ok, why = _answer_evidence(q, f, entity_kinds)
-    ent_cov = len(subject & f.entities) / len(subject)
+    ent_cov = min(1.0, len(shared) / needed)
     score = 0.35 * ok + 0.35 * coverage + 0.30 * ent_cov
-    if not matched and not q.wants & {"response", "name"}:
+    if topic and not matched and not q.wants & {"response", "name"}:
         score *= 0.5  # a figure or a date about something else
     if not ok:
         score = min(score, 0.5)
@@ -418,13 +473,20 @@ def best_match(
 
 _BEYOND = re.compile(
     r"\b(?:beyond|other than|apart from|besides|except(?: for)?|in addition to|aside from)\s+"
-    r"([^,;.]*?)(?=\s+(?:is|are|was|were|has|have|remains?)\b|[,;.]|$)"
+    r"([^,;.]*?)(?=\s+(?:is|are|was|were|has|have|remains?)\b|[,;.]|$)",
+    re.IGNORECASE,
 )
 
 
+def aside_clauses(question: str) -> list[str]:
+    """What a question says is already known and not asked: "Names of partners beyond 21Vianet" ->
+    ["21Vianet"]."""
+    return _BEYOND.findall(question)
+
+
 def excluded_terms(question: str) -> frozenset[str]:
-    """Terms of what a question says is already known ("Names of partners beyond 21Vianet")."""
-    found = _BEYOND.findall(strip_hedges(question))
+    """Terms of the question's "beyond X" clauses."""
+    found = aside_clauses(strip_hedges(question))
     return terms_of(" ".join(found)) if found else frozenset()
 
 
@@ -436,6 +498,7 @@ def features(
     entities: frozenset[int],
     context: frozenset[int],
     source_id: int | None = None,
+    aside: frozenset[int] = frozenset(),
 ) -> Features:
     """Matching features of a claim whose terms were computed when it was stored."""
     question = kind == "question"
@@ -451,6 +514,7 @@ def features(
         wants=wanted_answers(text) if question else frozenset(),
         source_id=source_id,
         excluded=excluded_terms(text) if question else frozenset(),
+        aside=aside,
     )
 
 

@@ -49,6 +49,7 @@ class Mentioned:
     subject: set[int]
     source: set[int]
     terms: frozenset[str]
+    aside: set[int] = field(default_factory=set)  # named in a question's "beyond X" clause
 
 
 @dataclass
@@ -147,13 +148,23 @@ class Ingestor:
         df, total = self.store.term_frequencies(
             s, set().union(*[m.terms for m in mentioned], *[c.terms.split() for c in candidates])
         )
-        weights = match.idf_weights(df, total)
+        entity_df = self.store.entity_frequencies(
+            s, set().union(*[m.subject for m in mentioned], *[c.subject for c in candidates])
+        )
+        weights = match.idf_weights(df, total, entity_df)
 
         affected: dict[int, str] = {}
         new_ids: set[int] = set()
         for parsed, m in zip(story.claims, mentioned, strict=True):
             new = match.features(
-                0, parsed.kind, parsed.text, m.terms, frozenset(m.subject), context, source_id
+                0,
+                parsed.kind,
+                parsed.text,
+                m.terms,
+                frozenset(m.subject),
+                context,
+                source_id,
+                frozenset(m.aside),
             )
             cid, is_new = self._claim(
                 s, parsed, new, m, story_id, seen, candidates, kinds, weights, result, affected
@@ -170,8 +181,12 @@ class Ingestor:
         source, source_names = (
             self._entities(s, attribution, story_id, result) if attribution else (set(), [])
         )
+        aside: set[int] = set()
+        if claim.kind == Kind.question:
+            for clause in match.aside_clauses(said):
+                aside |= self._entities(s, clause, story_id, result)[0]
         terms = match.claim_terms(claim.kind, claim.text, names + source_names)
-        return Mentioned(subject, source - subject, terms)
+        return Mentioned(subject - aside, source - subject, terms, aside)
 
     def _entities(
         self, s: Session, text: str, story_id: int, result: IngestResult
@@ -241,7 +256,10 @@ class Ingestor:
         kind = Kind(parsed.kind)
         repeat = self.store.claim_by_hash(s, text_hash(parsed.text), kind)
         found = [] if repeat is not None else self._matches(new, candidates, kinds, weights)
-        same = [x for x in found if x.kind == LinkKind.same_as and x.score >= self.thresholds.auto]
+        # A repeat that says nothing more becomes evidence on the existing claim; one that adds something
+        # becomes a claim of its own, linked same_as (both then share their sources).
+        same = [x for x in found if x.kind == LinkKind.same_as and x.duplicate and x.can_act]
+        same = [x for x in same if x.score >= self.thresholds.auto]
         target = repeat if repeat is not None else (max(same, key=lambda x: x.score).dst if same else None)
         if target is not None:
             if self.store.add_evidence(
@@ -266,7 +284,7 @@ class Ingestor:
             last_seen=seen,
         )
         self.store.add_evidence(s, cid, story_id, OWN_STANCE[kind], parsed.section, parsed.quote)
-        self.store.add_mentions(s, cid, m.subject, m.source, new.context)
+        self.store.add_mentions(s, cid, m.subject, m.source, new.context, m.aside)
         for x in found:
             self._link(s, x, cid, story_id, result, affected)
             if kind == Kind.question and x.kind == LinkKind.answers and x.score >= self.thresholds.auto:
@@ -303,7 +321,7 @@ class Ingestor:
             if not (new.entities | new.context) & (c.subject | c.context):
                 continue
             old = match.features(
-                c.id, c.kind, c.text, frozenset(c.terms.split()), c.subject, c.context, c.source_id
+                c.id, c.kind, c.text, frozenset(c.terms.split()), c.subject, c.context, c.source_id, c.aside
             )
             found = match.best_match(new, old, kinds, weights)
             if found is not None and found.score >= self.thresholds.suggest:
@@ -320,9 +338,8 @@ class Ingestor:
         affected: dict[int, str],
     ) -> None:
         src, dst = (cid, m.dst) if m.src == 0 else (m.src, cid)
-        if m.kind == LinkKind.same_as and m.score >= self.thresholds.auto:
-            return  # handled as a repeat
-        status = LinkStatus.auto if m.score >= self.thresholds.auto else LinkStatus.suggested
+        acts = m.can_act and m.score >= self.thresholds.auto
+        status = LinkStatus.auto if acts else LinkStatus.suggested
         link_id = self.store.add_link(s, m.kind, src, dst, m.score, status, m.reason, story_id)
         if link_id is None:
             return
@@ -339,7 +356,7 @@ class Ingestor:
                 )
             )
             return
-        verb = {"answers": "answered by", "contradicts": "contradicted by"}.get(m.kind, "linked to")
+        verb = {"answers": "answered by", "contradicts": "contradicted by"}.get(m.kind, "repeated by")
         affected[dst] = f"{verb} claim #{src} ({m.score:.2f}: {m.reason})"
         affected[src] = affected.get(src) or f"{m.kind} claim #{dst} ({m.score:.2f})"
 

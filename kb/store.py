@@ -51,6 +51,7 @@ class CandidateRow:
     source_id: int
     subject: frozenset[int]
     context: frozenset[int]
+    aside: frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -192,10 +193,15 @@ class Store:
 
     @staticmethod
     def add_mentions(
-        s: Session, claim_id: int, subject: Iterable[int], source: Iterable[int], context: Iterable[int]
+        s: Session,
+        claim_id: int,
+        subject: Iterable[int],
+        source: Iterable[int],
+        context: Iterable[int],
+        aside: Iterable[int] = (),
     ) -> None:
         roles: dict[int, str] = {}
-        for role, ids in (("context", context), ("source", source), ("subject", subject)):
+        for role, ids in (("context", context), ("source", source), ("aside", aside), ("subject", subject)):
             roles.update(dict.fromkeys(ids, role))
         rows = [{"claim_id": claim_id, "entity_id": e, "role": r} for e, r in sorted(roles.items())]
         if rows:
@@ -228,11 +234,11 @@ class Store:
         )
         if not claim_ids:
             return []
-        mentions: dict[int, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
+        roles: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
         for cid, eid, role in s.execute(
             select(Mention.claim_id, Mention.entity_id, Mention.role).where(Mention.claim_id.in_(claim_ids))
         ):
-            mentions[cid][0 if role == "subject" else 1].add(eid)
+            roles[cid][role].add(eid)
         rows = s.execute(
             select(Claim.id, Claim.kind, Claim.text, Claim.terms, Claim.story_id, Story.source_id)
             .join(Story, Story.id == Claim.story_id)
@@ -246,11 +252,26 @@ class Store:
                 r.terms,
                 r.story_id,
                 r.source_id,
-                frozenset(mentions[r.id][0]),
-                frozenset(mentions[r.id][1]),
+                frozenset(roles[r.id]["subject"]),
+                frozenset(roles[r.id]["context"]),
+                frozenset(roles[r.id]["aside"]),
             )
             for r in rows
         ]
+
+    @staticmethod
+    def entity_frequencies(s: Session, entity_ids: Iterable[int]) -> dict[int, int]:
+        """How many claims are about each entity (its weight in similarity falls as it grows)."""
+        ids = sorted(set(entity_ids))
+        if not ids:
+            return {}
+        return _pairs(
+            s.execute(
+                select(Mention.entity_id, func.count())
+                .where(Mention.entity_id.in_(ids), Mention.role == "subject")
+                .group_by(Mention.entity_id)
+            )
+        )
 
     @staticmethod
     def count_terms(s: Session, terms: list[str]) -> None:

@@ -66,20 +66,47 @@ def store(db_url: str) -> Iterator:
     s.engine.dispose()
 
 
-def brief(title: str, publisher: str, published: str, known: list[str] = (), unclear: list[str] = (),  # type: ignore[assignment]
-          watch: list[str] = (), caveats: list[str] = ()) -> str:  # type: ignore[assignment]
+def brief(
+    title: str,
+    publisher: str,
+    published: str,
+    known: list[str] = (),
+    unclear: list[str] = (),  # type: ignore[assignment]
+    watch: list[str] = (),
+    caveats: list[str] = (),
+) -> str:  # type: ignore[assignment]
     """A sectioned brief in the seed's layout."""
+
     def bullets(items: list[str]) -> str:
         return "\n".join(f"  • {i}" for i in items)
 
-    parts = [f"Illustrative photo for: {title}", "", f"Published {published}", "",
-             f"Summary: {known[0] if known else title}", ""]
-    for heading, items in (("What We Know", known), ("What’s Still Unclear", unclear),
-                           ("What to Watch Next", watch), ("Source Transparency", caveats)):
+    parts = [
+        f"Illustrative photo for: {title}",
+        "",
+        f"Published {published}",
+        "",
+        f"Summary: {known[0] if known else title}",
+        "",
+    ]
+    for heading, items in (
+        ("What We Know", known),
+        ("What’s Still Unclear", unclear),
+        ("What to Watch Next", watch),
+        ("Source Transparency", caveats),
+    ):
         if items:
             parts += [heading, "", bullets(list(items)), ""]
-    parts += ["Sources", "", "Leave a Reply", "", f"Discover more from {publisher}", "",
-              "Subscribe now to keep reading and get access to the full archive.", "", "Continue reading"]
+    parts += [
+        "Sources",
+        "",
+        "Leave a Reply",
+        "",
+        f"Discover more from {publisher}",
+        "",
+        "Subscribe now to keep reading and get access to the full archive.",
+        "",
+        "Continue reading",
+    ]
     return dedent("\n".join(parts)) + "\n"
 
 

@@ -40,7 +40,9 @@ def test_a_question_is_unclear_until_answered_and_disputed_when_answers_conflict
     assert derive(Inputs("question"))[0] == "unclear"
     assert derive(Inputs("question", answers=[Backing(3)]))[0] == "reported"
     assert derive(Inputs("question", answers=[Backing(3), Backing(4)]))[0] == "corroborated"
-    assert derive(Inputs("question", answers=[Backing(3), Backing(4)], answers_conflict=True))[0] == "disputed"
+    assert (
+        derive(Inputs("question", answers=[Backing(3), Backing(4)], answers_conflict=True))[0] == "disputed"
+    )
 
 
 def test_an_analyst_decision_overrides_evidence_but_a_promotion_is_only_a_floor():
@@ -58,7 +60,16 @@ def test_decisions_are_checked_against_the_claim_kind():
         check_decision("promote", "watch")
 
 
-@pytest.mark.parametrize(("p", "words"), [(0.01, "almost no chance"), (0.3, "unlikely"), (0.5, "roughly even chance"),
-                                          (0.7, "likely"), (0.9, "very likely"), (0.99, "almost certain")])
+@pytest.mark.parametrize(
+    ("p", "words"),
+    [
+        (0.01, "almost no chance"),
+        (0.3, "unlikely"),
+        (0.5, "roughly even chance"),
+        (0.7, "likely"),
+        (0.9, "very likely"),
+        (0.99, "almost certain"),
+    ],
+)
 def test_confidence_is_shown_with_icd_203_words(p, words):
     assert words_for(p) == words

@@ -10,9 +10,14 @@ from kb.settings import Thresholds
 FACT = "Microsoft sells OpenAI models to customers in China through Azure."
 REVENUE_Q = "The revenue of Microsoft’s AI model sales in China is not disclosed."
 ANTHROPIC_Q = "Whether Microsoft will offer Anthropic models in China is not confirmed."
-BASE = brief("Microsoft widens AI sales in China", "Harbor Desk", "2026-06-18",
-             known=[FACT, "Microsoft relies on 21Vianet to meet Chinese data rules."],
-             unclear=[REVENUE_Q, ANTHROPIC_Q], watch=["Any change in Microsoft’s partnership with 21Vianet."])
+BASE = brief(
+    "Microsoft widens AI sales in China",
+    "Harbor Desk",
+    "2026-06-18",
+    known=[FACT, "Microsoft relies on 21Vianet to meet Chinese data rules."],
+    unclear=[REVENUE_Q, ANTHROPIC_Q],
+    watch=["Any change in Microsoft’s partnership with 21Vianet."],
+)
 
 
 def claim(store, text):  # type: ignore[no-untyped-def]
@@ -39,11 +44,18 @@ def test_a_figure_about_the_question_promotes_it_with_the_answer_on_record(store
 
 def test_a_figure_about_something_else_promotes_nothing(store, ingest):
     ingest(BASE)
-    ingest(follow_up("Ledger Two", "Microsoft reported $70 billion in quarterly cloud revenue worldwide.",
-                     "Microsoft will spend $3 billion on a data centre in Sweden."))
+    ingest(
+        follow_up(
+            "Ledger Two",
+            "Microsoft reported $70 billion in quarterly cloud revenue worldwide.",
+            "Microsoft will spend $3 billion on a data centre in Sweden.",
+        )
+    )
     assert claim(store, REVENUE_Q)["state"] == "unclear"
     assert claim(store, ANTHROPIC_Q)["state"] == "unclear"
-    assert store.suggestion_rows() == [] or all(s["score"] < Thresholds().auto for s in store.suggestion_rows())
+    assert store.suggestion_rows() == [] or all(
+        s["score"] < Thresholds().auto for s in store.suggestion_rows()
+    )
 
 
 def test_a_yes_no_question_is_settled_by_a_statement_on_its_point(store, ingest):
@@ -78,8 +90,11 @@ def test_a_denial_disputes_both_claims(store, ingest):
 
 
 def test_a_question_arriving_after_its_answer_is_promoted_on_arrival(store, ingest):
-    ingest(follow_up("Ledger Two", "Microsoft will offer Anthropic models in China from next year.",
-                     day="2026-06-10"))
+    ingest(
+        follow_up(
+            "Ledger Two", "Microsoft will offer Anthropic models in China from next year.", day="2026-06-10"
+        )
+    )
     ingest(BASE)
     assert claim(store, ANTHROPIC_Q)["state"] == "reported"
 
@@ -87,8 +102,14 @@ def test_a_question_arriving_after_its_answer_is_promoted_on_arrival(store, inge
 def test_a_later_brief_listing_a_known_fact_as_unclear_lowers_its_confidence(store, ingest):
     ingest(BASE)
     before = claim(store, FACT)["confidence"]
-    ingest(follow_up("Ledger Two", unclear=[
-        "Whether Microsoft sells OpenAI models to customers in China through Azure is not confirmed."]))
+    ingest(
+        follow_up(
+            "Ledger Two",
+            unclear=[
+                "Whether Microsoft sells OpenAI models to customers in China through Azure is not confirmed."
+            ],
+        )
+    )
     after = claim(store, FACT)
     assert after["state"] == "reported"
     assert after["confidence"] < before
@@ -96,8 +117,10 @@ def test_a_later_brief_listing_a_known_fact_as_unclear_lowers_its_confidence(sto
 
 def test_an_official_source_confirms_the_answer(store, ingest):
     ingest(BASE)
-    ingest(follow_up("Commerce Gazette", "Microsoft will offer Anthropic models in China from next year."),
-           reliability="A")
+    ingest(
+        follow_up("Commerce Gazette", "Microsoft will offer Anthropic models in China from next year."),
+        reliability="A",
+    )
     assert claim(store, ANTHROPIC_Q)["state"] == "confirmed"
 
 
@@ -151,7 +174,9 @@ def test_thresholds_decide_between_acting_and_suggesting(store, ingest):
     assert store.suggestion_rows() == []
 
 
-def test_ingest_scores_the_same_candidates_however_many_unrelated_claims_the_kb_holds(store, ingest, monkeypatch):
+def test_ingest_scores_the_same_candidates_however_many_unrelated_claims_the_kb_holds(
+    store, ingest, monkeypatch
+):
     calls = []
     real = match.best_match
     monkeypatch.setattr(match, "best_match", lambda *a, **k: calls.append(1) or real(*a, **k))
@@ -159,10 +184,20 @@ def test_ingest_scores_the_same_candidates_however_many_unrelated_claims_the_kb_
     ingest(follow_up("Ledger Two", "Microsoft will offer Anthropic models in China from next year."))
     with_small_kb = len(calls)
     for i in range(40):
-        ingest(brief(f"Harbour works {i}", f"Port Weekly {i}", "2026-05-01",
-                     known=[f"Rotterdam Harbour Board {i} approved a new quay for Maersk vessels."],
-                     unclear=[f"Whether Maersk Line {i} will use the quay is not confirmed."]), f"u{i}.txt")
+        ingest(
+            brief(
+                f"Harbour works {i}",
+                f"Port Weekly {i}",
+                "2026-05-01",
+                known=[f"Rotterdam Harbour Board {i} approved a new quay for Maersk vessels."],
+                unclear=[f"Whether Maersk Line {i} will use the quay is not confirmed."],
+            ),
+            f"u{i}.txt",
+        )
     calls.clear()
-    ingest(follow_up("Third Wire", "Microsoft will offer Anthropic models in China from next year.",
-                     day="2026-06-26"))
+    ingest(
+        follow_up(
+            "Third Wire", "Microsoft will offer Anthropic models in China from next year.", day="2026-06-26"
+        )
+    )
     assert len(calls) <= with_small_kb

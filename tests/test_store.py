@@ -76,8 +76,18 @@ def test_both_backends_hold_the_same_counts_for_the_demo_corpus(store, ingest):
 def test_claims_carry_the_documented_json_fields(store, ingest):
     ingest(DEMO_RECAP.read_text(encoding="utf-8"))
     claim = _claims(store)[0]
-    for field in ("id", "text", "kind", "state", "confidence", "entities", "first_seen", "last_seen", "sources",
-                  "answered_by"):
+    for field in (
+        "id",
+        "text",
+        "kind",
+        "state",
+        "confidence",
+        "entities",
+        "first_seen",
+        "last_seen",
+        "sources",
+        "answered_by",
+    ):
         assert field in claim
     assert set(claim["sources"][0]) >= {"story_id", "title", "publisher", "published", "stance"}
 
