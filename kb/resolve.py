@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from kb.text import fold
 
@@ -67,12 +68,10 @@ class Resolver:
     """Resolves names against the database's alias index (analyst aliases and merges included), then the
     gazetteer, then spelling variants of known aliases by rapidfuzz."""
 
-    def __init__(
-        self, aliases: dict[str, int], gazetteer: dict[str, GazetteerEntry], auto: float = 92.0
-    ) -> None:
+    def __init__(self, aliases: dict[str, int], gazetteer: dict[str, GazetteerEntry], edits: int = 1) -> None:
         self.aliases = aliases  # alias key -> entity id
         self.gazetteer = gazetteer
-        self.auto = auto
+        self.edits = edits
         self._fuzzy_keys: list[str] | None = None
 
     def is_alias(self, name: str) -> bool:
@@ -103,12 +102,16 @@ class Resolver:
         return Resolution(name, new_name=_display(name), aliases=[_display(name)])
 
     def _fuzzy(self, key: str) -> tuple[str, float] | None:
-        """A known alias spelled differently ("Micorsoft"), only for names long enough to judge."""
+        """A known alias spelled differently ("Micorsoft"): within `edits` letter edits (one more from 12
+        letters on; a swap of two letters is one edit), only for names long enough to judge."""
         if len(key) < 6:
             return None
         if self._fuzzy_keys is None:
             self._fuzzy_keys = [k for k in self.aliases if len(k) >= 6]
-        found = process.extractOne(key, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=self.auto)
+        allowed = self.edits + (1 if len(key) >= 12 else 0)
+        found = process.extractOne(
+            key, self._fuzzy_keys, scorer=DamerauLevenshtein.distance, score_cutoff=allowed
+        )
         if found is None:
             return None
         return found[0], float(found[1])

@@ -19,9 +19,9 @@ class Thresholds:
 
     auto: float = field(default_factory=lambda: _float("KB_MATCH_AUTO", 0.72))
     suggest: float = field(default_factory=lambda: _float("KB_MATCH_SUGGEST", 0.45))
-    # Entity resolution: rapidfuzz ratio (0-100) for taking a spelling variant as a known alias.
-    entity_auto: float = field(default_factory=lambda: _float("KB_ENTITY_AUTO", 92.0))
-    entity_suggest: float = field(default_factory=lambda: _float("KB_ENTITY_SUGGEST", 85.0))
+    # Entity resolution: letter edits (Damerau-Levenshtein) for taking an unknown spelling of six letters
+    # or more as a known alias ("Micorsoft"); one more from twelve letters on. 0 turns it off.
+    entity_edits: int = field(default_factory=lambda: int(_float("KB_ENTITY_EDITS", 1)))
 
 
 DEFAULT_DB_FILE = "kb.db"

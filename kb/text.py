@@ -56,36 +56,25 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
-_SENTENCE_END = re.compile(
-    r"(?<!\b"
-    + r")(?<!\b".join(
-        [
-            "U.S",
-            "U.K",
-            "E.U",
-            "Mr",
-            "Mrs",
-            "Ms",
-            "Dr",
-            "Inc",
-            "Corp",
-            "Co",
-            "Ltd",
-            "No",
-            "vs",
-            "etc",
-            "e.g",
-            "i.e",
-        ]
-    )
-    + r")(?<=[.!?…])[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]*[A-Z0-9])"
+_ABBREVIATIONS = frozenset(
+    "u.s u.k e.u u.n mr mrs ms dr prof inc corp co ltd jr sr st no vs etc e.g i.e jan feb mar apr jun jul "
+    "aug sep sept oct nov dec gov sen rep gen col lt".split()
 )
+_BOUNDARY = re.compile(r"[.!?…][\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]*[A-Z0-9])")
 
 
 def sentences(text: str) -> list[str]:
     """Split running text into sentences, keeping abbreviations such as "U.S." and "Corp." intact."""
     text = tidy(text.replace("\n", " "))
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    out, start = [], 0
+    for m in _BOUNDARY.finditer(text):
+        word = text[start : m.start() + 1].rsplit(None, 1)[-1].rstrip(".").casefold()
+        if m.group(0)[0] == "." and (word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", word)):
+            continue  # "U.S. Commerce", "Acme Corp. Chief", "J. Smith"
+        out.append(text[start : m.start() + len(m.group(0).rstrip())].strip())
+        start = m.end()
+    out.append(text[start:].strip())
+    return [s for s in out if s]
 
 
 # Phrases by which a brief says something is not known. Order matters only for readability.
@@ -124,7 +113,7 @@ def strip_hedges(text: str) -> str:
 _ATTRIBUTION = re.compile(
     r",?\s*\b(?:according to|as reported by|citing|people familiar with|sources said|"
     r"a survey (?:by|from)|said (?:a|an|the) (?:spokesperson|spokesman|spokeswoman))"
-    r"[^,;.]*(?:\.(?=\w)[^,;.]*)*",
+    r"[^,;]*?(?=[,;]|[.!?]?[\"'\u201d\u2019)]*\s*$)",
     re.IGNORECASE,
 )
 
@@ -133,4 +122,5 @@ def split_attribution(text: str) -> tuple[str, str]:
     """(what is claimed, who it is attributed to): "X rose, according to Reuters." -> ("X rose.", "according
     to Reuters")."""
     found = [m.group(0) for m in _ATTRIBUTION.finditer(text)]
-    return _ATTRIBUTION.sub("", text).strip(), " ".join(f.strip(" ,") for f in found)
+    said = _ATTRIBUTION.sub("", text).strip().lstrip(",;: ").strip()
+    return said, " ".join(f.strip(" ,") for f in found)

@@ -135,11 +135,6 @@ def test_resolve_takes_a_typo_of_a_known_alias_as_that_entity(gazetteer):
     assert (res.entity_id, res.fuzzy_score is not None) == (1, True)
 
 
-@pytest.mark.xfail(
-    reason="kb bug: Resolver._fuzzy's own docstring example 'Micorsoft' is not resolved; fuzz.ratio counts a "
-    "transposition as two edits (88.9 < the 92 threshold), so only one-letter insertions or deletions pass",
-    strict=True,
-)
 def test_resolve_takes_a_transposition_typo_of_a_known_alias_as_that_entity(gazetteer):
     assert Resolver({"microsoft": 1}, gazetteer).resolve("Micorsoft").entity_id == 1
 
@@ -150,12 +145,13 @@ def test_resolve_makes_an_unknown_name_a_new_entity(gazetteer):
 
 
 def test_resolve_does_not_fuzz_a_name_shorter_than_six_letters():
-    # At a lax threshold "msoft" would match "msofts" (ratio 90.9); the length guard must stop it.
-    assert Resolver({"msofts": 1}, {}, auto=80.0).resolve("Msoft").entity_id is None
+    # One edit away from "msofts", but too short to judge: the length guard must stop it.
+    assert Resolver({"msofts": 1}, {}, edits=2).resolve("Msoft").entity_id is None
 
 
-def test_resolve_fuzzes_a_six_letter_name_at_the_same_threshold():
-    assert Resolver({"msofts": 1}, {}, auto=80.0).resolve("Msoftz").entity_id == 1
+def test_resolve_fuzzes_a_six_letter_name_within_the_allowed_edits():
+    assert Resolver({"msofts": 1}, {}, edits=1).resolve("Msoftz").entity_id == 1
+    assert Resolver({"msofts": 1}, {}, edits=0).resolve("Msoftz").entity_id is None
 
 
 # --- lookup ---------------------------------------------------------------------------------------------

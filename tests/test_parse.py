@@ -153,11 +153,6 @@ def test_page_furniture_inside_a_section_is_not_a_claim():
     ]
 
 
-@pytest.mark.xfail(
-    reason="kb bug: parse.brief checks _FURNITURE before removing the bullet, so a bulleted "
-    "'Subscribe now' line becomes a claim",
-    strict=True,
-)
 def test_bulleted_page_furniture_is_not_a_claim():
     text = "Title\n\nWhat to Watch Next\n\n\u2022 A ruling on the merger.\n\u2022 Subscribe now to read on.\n"
     assert [c.text for c in read_brief(text).claims] == ["A ruling on the merger."]

@@ -70,11 +70,6 @@ def test_sentences_keeps_corp_intact_before_a_lowercase_word():
     ]
 
 
-@pytest.mark.xfail(
-    reason="kb bug: the abbreviation lookbehinds in text._SENTENCE_END sit after the full stop, so they "
-    "never match and 'U.S.' followed by a capitalised word ends a sentence",
-    strict=True,
-)
 def test_sentences_keeps_us_intact_before_a_capitalised_word():
     assert sentences("The U.S. Commerce Department added names. Exports fell.") == [
         "The U.S. Commerce Department added names.",
@@ -82,11 +77,6 @@ def test_sentences_keeps_us_intact_before_a_capitalised_word():
     ]
 
 
-@pytest.mark.xfail(
-    reason="kb bug: the abbreviation lookbehinds in text._SENTENCE_END sit after the full stop, so they "
-    "never match and 'Corp.' followed by a capitalised word ends a sentence",
-    strict=True,
-)
 def test_sentences_keeps_corp_intact_before_a_capitalised_word():
     assert sentences("Acme Corp. Chief Executive Ana Ruiz spoke. Rivals slipped.") == [
         "Acme Corp. Chief Executive Ana Ruiz spoke.",
@@ -159,11 +149,6 @@ def test_split_attribution_leaves_an_unattributed_sentence_alone():
     assert split_attribution("Revenue rose 4%.") == ("Revenue rose 4%.", "")
 
 
-@pytest.mark.xfail(
-    reason="kb bug: text._ATTRIBUTION stops at a full stop followed by a space, so an abbreviation such as "
-    "'U.S.' or 'Corp.' cuts the source short and leaves the rest in the claim",
-    strict=True,
-)
 def test_split_attribution_keeps_an_abbreviation_inside_the_source():
     assert split_attribution("Exports fell 3%, according to U.S. officials.") == (
         "Exports fell 3%.",
@@ -171,10 +156,6 @@ def test_split_attribution_keeps_an_abbreviation_inside_the_source():
     )
 
 
-@pytest.mark.xfail(
-    reason="kb bug: a leading attribution ('According to X, ...') leaves the claim starting with a comma",
-    strict=True,
-)
 def test_split_attribution_of_a_leading_source_leaves_no_comma_at_the_start():
     said, _ = split_attribution("According to Reuters, the plant will close.")
     assert not said.startswith(",")

@@ -181,7 +181,7 @@ def read_brief(text: str, fmt: str = "brief") -> ParsedStory:
         if m := _PUBLISHER.match(line):
             b.publisher = m.group(1).rstrip(".")
             continue
-        if section == "end" or _FURNITURE.match(line):
+        if section == "end" or _FURNITURE.match(_BULLET.sub("", line)):
             continue
         if m := _TITLE_PHOTO.match(line):
             b.title = b.title or m.group(1)
