@@ -50,11 +50,16 @@ def main() -> int:
         before = {c["id"]: (c["state"], tuple(c["answered_by"])) for c in store.claim_rows()}
         ingest(HERE / story["file"])
         after = {c["id"]: c for c in store.claim_rows()}
-        changed = [k for k, i in ids.items() if (after[i]["state"], tuple(after[i]["answered_by"])) != before[i]]
+        changed = [
+            k for k, i in ids.items() if (after[i]["state"], tuple(after[i]["answered_by"])) != before[i]
+        ]
         for q in spec["questions"]:
             c = after[ids[q]]
             if c["state"] in KNOWN and before[ids[q]][0] not in KNOWN:
-                (promoted_right.add(q) if q in story.get("answers", []) else promoted_wrong.append((q, story["file"])))
+                if q in story.get("answers", []):
+                    promoted_right.add(q)
+                else:
+                    promoted_wrong.append((q, story["file"]))
         for s in store.suggestion_rows():
             for q in story.get("answers", []):
                 if ids[q] in (s["claim_id"], s["other_claim_id"]):
@@ -69,10 +74,12 @@ def main() -> int:
     tp, fp = len(promoted_right), len(promoted_wrong)
     precision = tp / (tp + fp) if tp + fp else 1.0
     print(f"wrong promotions: {promoted_wrong}; trap changes: {trap_changes}")
-    print(f"heldout: precision={precision:.2f} recall_auto={tp / len(wanted):.2f} "
-          f"recall_with_suggestions={len(promoted_right | suggested) / len(wanted):.2f} "
-          f"corroborated={sum(ok for _, ok in corroborated)}/{len(corroborated)} "
-          f"disputed={sum(ok for _, ok in disputed)}/{len(disputed)} trap_changes={len(trap_changes)}")
+    print(
+        f"heldout: precision={precision:.2f} recall_auto={tp / len(wanted):.2f} "
+        f"recall_with_suggestions={len(promoted_right | suggested) / len(wanted):.2f} "
+        f"corroborated={sum(ok for _, ok in corroborated)}/{len(corroborated)} "
+        f"disputed={sum(ok for _, ok in disputed)}/{len(disputed)} trap_changes={len(trap_changes)}"
+    )
     store.engine.dispose()
     return 0
 

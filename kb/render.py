@@ -71,6 +71,11 @@ def conf_text(confidence: float | None) -> str:
     return f"{confidence:.2f} {words_for(confidence)}"
 
 
+def _confidence_cell(c: dict) -> str:
+    """An open question has no confidence to speak of yet."""
+    return "" if c["state"] == "unclear" else conf_text(c["confidence"])
+
+
 def _table(title: str | None, headers: Sequence[str]) -> Table:
     table = Table(title=safe(title) if title else None, show_lines=False, expand=False)
     for h in headers:
@@ -88,7 +93,7 @@ def _claim_row(c: dict) -> list[Any]:
         c["id"],
         c["kind"],
         c["state"],
-        conf_text(c["confidence"]) if c["kind"] != "question" or c["state"] != "unclear" else "",
+        _confidence_cell(c),
         ", ".join(c["entities"]),
         c["text"],
     ]
@@ -119,7 +124,7 @@ def claim_detail(c: dict) -> RenderableType:
             "  ",
             (c["state"], STATE_STYLE.get(c["state"], "")),
             "  ",
-            conf_text(c["confidence"]),
+            _confidence_cell(c),
         ),
         Text(safe(c["text"])),
         Text(f"entities: {safe(', '.join(c['entities'])) or '-'}"),
@@ -203,18 +208,26 @@ def claim_detail_md(c: dict) -> str:
 
 
 def history_table(history: list[dict]) -> Table:
-    table = _table("history", ("when (published)", "learnt", "action", "from", "to", "confidence", "cause"))
+    table = Table(title="history", expand=True)
+    table.add_column("published", no_wrap=True)
+    table.add_column("learnt", no_wrap=True)
+    table.add_column("change", ratio=2, overflow="fold")
+    table.add_column("cause", ratio=3, overflow="fold")
     for h in history:
         table.add_row(
             cell(_day(h["at_published"])),
             cell(_day(h["at_ingested"], True)),
-            cell(h["action"]),
-            cell(h["from_state"] or ""),
-            cell(h["to_state"] or "", STATE_STYLE.get(h["to_state"] or "", "")),
-            cell(_move(h["from_confidence"], h["to_confidence"])),
+            cell(_change(h), STATE_STYLE.get(h["to_state"] or "", "")),
             cell(_cause(h)),
         )
     return table
+
+
+def _change(h: dict) -> str:
+    states = f"{h['from_state']} -> {h['to_state']}" if h["from_state"] else str(h["to_state"])
+    if h["to_state"] == "unclear":
+        return f"{h['action']}: {states}"
+    return f"{h['action']}: {states}, {_move(h['from_confidence'], h['to_confidence'])}"
 
 
 def _move(old: float | None, new: float | None) -> str:

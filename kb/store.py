@@ -145,10 +145,13 @@ class Store:
                 .values(name=name, key=key, kind=kind, created_at=utcnow(), created_by_story_id=story_id)
                 .returning(Entity.id)
             ).scalar_one()
-        taken = set(s.execute(select(Alias.key).where(Alias.key.in_([a[1] for a in aliases]))).scalars())
+        first: dict[str, tuple[str, str, str]] = {}
+        for alias in aliases:
+            first.setdefault(alias[1], alias)  # "VNET Group" before "VNET Group Inc." for the key "vnet"
+        taken = set(s.execute(select(Alias.key).where(Alias.key.in_(list(first)))).scalars())
         rows = [
             {"entity_id": eid, "name": n, "key": k, "origin": o}
-            for n, k, o in dict((a[1], a) for a in aliases).values()
+            for n, k, o in first.values()
             if k not in taken
         ]
         if rows:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from kb.errors import InputError
 from kb.parse import ParsedClaim, ParsedStory
 from kb.parse.brief import _BYLINE, _PUBLISHED, _PUBLISHER, parse_date
 from kb.text import clean_document, is_hedged, sentences, tidy
+
+# A dateline: "Brussels Brief, 2025-04-19" or "Harbor Desk — June 18, 2026".
+_DATELINE = re.compile(r"^(?P<who>[^,;:.]{2,60}?)\s*(?:,|—|–|-|\|)\s*(?P<when>(?=[^,]*\d)[^,]{6,40})$")
 
 
 def read_prose(text: str) -> ParsedStory:
@@ -21,6 +26,8 @@ def read_prose(text: str) -> ParsedStory:
             published = date
         elif m := (_PUBLISHER.match(line) or _BYLINE.match(line)):
             publisher = m.group(1)
+        elif (m := _DATELINE.match(line)) and published is None and (date := parse_date(m.group("when"))):
+            publisher, published = publisher or m.group("who").strip(), date
         elif not title and len(line) <= 160 and not line.endswith("."):
             title = line
         else:
