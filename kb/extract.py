@@ -28,6 +28,7 @@ pm am tv llm llms api apis faq usd eur rmb yuan euros dollars
 _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f][\w\u00c0-\u024f&'’.\-]*")
 _ACRONYM = re.compile(r"^(?:[A-Z]\.){2,}$|^[A-Z][A-Z0-9&]{1,7}$")
 _PRODUCTISH = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9][\w\-.]*$")
+_CONTROL = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07]*\x07?|.)|[\x00-\x1f\x7f-\x9f]")
 _JOINERS = frozenset({"of", "de", "du", "von", "van", "&"})
 
 
@@ -86,6 +87,7 @@ def mentions(sentence: str, is_alias: Callable[[str], bool], title_case: bool = 
     """Entity names in a sentence: known aliases first (longest wins), then new names that look like
     names. With `title_case` (a headline), only known aliases count."""
     found: list[str] = []
+    sentence = _CONTROL.sub(" ", sentence)  # "\x1b[2J" in a story names nobody
     for run in candidate_runs(sentence):
         i = 0
         while i < len(run):

@@ -108,7 +108,7 @@ _DATE = re.compile(
     rf"\b(?:(?:by|until|before|from|on|starting|deadline of)\s+(?:\d{{1,2}}\s+)?(?:{_MONTHS})\b|"
     rf"(?:{_MONTHS})\s+\d{{1,2}}\b|\d{{4}}-\d{{2}}-\d{{2}}|\bby\s+(?:the\s+end\s+of\s+)?\d{{4}}\b)"
 )
-_COUNT = re.compile(rf"(?<![\w$€£¥.,\-]){_NUM}(?!\s*(?:%|percent|per cent))(?![\d.,])")
+_COUNT = re.compile(rf"(?<![\w$€£¥.,\-]){_NUM}(?!\s*(?:%|percent|per cent))(?![\d.,]|[^\W\d_])")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 SPEECH = frozenset(
@@ -161,7 +161,10 @@ def stem(word: str) -> str:
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             base = word[: -len(suffix)] + keep
-            return SYNONYM.get(base, base)
+            for form in (base, base + "e"):  # "requiring" -> "require"
+                if form in SYNONYM:
+                    return SYNONYM[form]
+            return base
     return word
 
 
@@ -285,9 +288,14 @@ def idf_weights(
 ) -> dict[str, float]:
     """Inverse document frequency of terms and of entities ("@id"): one in few claims weighs up to
     several times one in many."""
-    weights = {t: math.log(1 + (total + 1) / (n + 0.5)) for t, n in df.items()}
-    weights.update({f"@{e}": math.log(1 + (total + 1) / (n + 0.5)) for e, n in entity_df.items()})
+    weights = {t: _idf(n, total) for t, n in df.items()}
+    weights.update({f"@{e}": _idf(n, total) for e, n in entity_df.items()})
     return weights
+
+
+def _idf(n: int, total: int) -> float:
+    # The square root keeps a rare filler word ("still", "longtime") from outweighing the shared substance.
+    return math.sqrt(math.log(1 + (total + 1) / (n + 0.5)))
 
 
 def _w(term: str, weights: Weights) -> float:
@@ -349,7 +357,7 @@ def _conflicting_figures(a: Features, b: Features) -> Figure | None:
 
 def compare_statements(new: Features, old: Features, weights: Weights) -> Match | None:
     """same_as or contradicts between two claims of the same kind."""
-    if _weighted_dice(new.terms, old.terms, weights) < 0.3:
+    if len(_matched(new.terms, old.terms)) < 2 or _weighted_dice(_items(new), _items(old), weights) < 0.3:
         return None  # sharing entities is not saying the same thing
     sim = similarity(new, old, weights)
     if new.kind == old.kind == "fact":
@@ -362,8 +370,10 @@ def compare_statements(new: Features, old: Features, weights: Weights) -> Match 
             return Match("contradicts", new.claim_id, old.claim_id, sim, f"conflicting figure ({fig.text})")
     added = _added_figures(new, old)
     if added:
-        # "fined X 500 million for breaching Y" repeats "X breached Y" but says more: never merge it away.
-        return Match("same_as", new.claim_id, old.claim_id, sim, f"similar, but adds {added}", can_act=False)
+        # "fined X 500 million for breaching Y" repeats "X breached Y" but says more: an analyst decides.
+        return Match(
+            "same_as", new.claim_id, old.claim_id, sim, f"similar, but one adds {added}", can_act=False
+        )
     duplicate = _weighted_dice(_items(new), _items(old), weights) >= 0.85
     return Match(
         "same_as", new.claim_id, old.claim_id, sim, f"same statement ({sim:.2f})", duplicate=duplicate
@@ -371,8 +381,11 @@ def compare_statements(new: Features, old: Features, weights: Weights) -> Match 
 
 
 def _added_figures(new: Features, old: Features) -> str:
-    kinds = {g.kind for g in old.figures}
-    added = [g.text for g in new.figures if g.kind not in kinds and g.kind != "date"]
+    """Figures one claim gives and the other lacks (either way round, so arrival order does not matter)."""
+    added = []
+    for a, b in ((new, old), (old, new)):
+        kinds = {g.kind for g in b.figures}
+        added += [g.text for g in a.figures if g.kind not in kinds and g.kind != "date"]
     return ", ".join(added)
 
 
@@ -403,16 +416,25 @@ def _answer_evidence(q: Features, f: Features, entity_kinds: Mapping[int, str]) 
     return False, ""
 
 
-def _settles(q: Features, f: Features, topic: list[str], coverage: float, weights: Weights) -> bool:
-    """Whether a statement settles a yes/no question: it must carry the most distinctive term of the
-    question ("appeal", "only"), or of one of its alternatives ("whether X or Y"), not just its topic."""
+def _settles(q: Features, f: Features, topic: list[str], coverage: float, weights: Weights) -> float:
+    """How far a statement settles a yes/no question (1, 0.5 or 0): it must carry the most distinctive
+    term of the question ("appeal", "only"), or of one of its alternatives ("whether X or Y"), not just its
+    topic. Another term of one alternative of several settles it halfway (an analyst decides)."""
     alternatives = [terms_of(part) & frozenset(topic) for part in re.split(r"\bor\b", _whether(q.text))]
     alternatives = [alt for alt in alternatives if alt] or [frozenset(topic)]
-    for alt in alternatives:
+    several = len(alternatives) > 1
+    if coverage < (0.3 if several else 0.5):
+        return 0.0
+    partial = 0.0
+    for i, alt in enumerate(alternatives):
         top = max(_w(t, weights) for t in alt)
-        if any(_w(t, weights) >= top for t in _matched(alt, f.terms)):
-            return coverage >= (0.3 if len(alternatives) > 1 else 0.5)
-    return False
+        found = _matched(alt, f.terms)
+        if any(_w(t, weights) >= top for t in found):
+            return 1.0
+        others = frozenset().union(*(a for j, a in enumerate(alternatives) if j != i))
+        if several and set(found) - others:
+            partial = 0.5  # a term only this alternative has ("combination"), not the shared subject
+    return partial
 
 
 def _whether(question: str) -> str:
@@ -432,18 +454,24 @@ def answer_score(
     if not shared:
         return None
     topic = [t for t in q.terms if t not in CUE_STEMS and t not in q.excluded]
-    cues = [t for t in q.terms if t in CUE_STEMS]
+    cues = [t for t in q.terms if t in CUE_STEMS and t not in q.excluded]
     matched = _matched(topic, f.terms)
-    weight = sum(_w(t, weights) for t in topic) + 0.5 * sum(_w(t, weights) for t in cues)
-    got = sum(_w(t, weights) for t in matched) + 0.5 * sum(_w(t, weights) for t in _matched(cues, f.terms))
-    coverage = got / weight if weight else 0.5  # nothing to cover beyond the wanted answer
+    cue_weight = sum(_w(t, weights) for t in cues)
+    cue_got = sum(_w(t, weights) for t in _matched(cues, f.terms))
+    if topic:
+        weight = sum(_w(t, weights) for t in topic) + 0.5 * cue_weight
+        coverage = (sum(_w(t, weights) for t in matched) + 0.5 * cue_got) / weight
+    else:  # the question asks only for the wanted answer ("Regulatory status beyond X")
+        coverage = 0.5 + 0.5 * (cue_got / cue_weight if cue_weight else 0.0)
     if q.wants <= {"yesno", "statement"}:
-        ok = bool(topic) and _settles(q, f, topic, coverage, weights)
+        settled = _settles(q, f, topic, coverage, weights) if topic else 0.0
+        ok = settled == 1.0
         why = "settles the yes/no question" if q.wants == {"yesno"} else "covers what it asks"
     else:
         ok, why = _answer_evidence(q, f, entity_kinds)
     ent_cov = min(1.0, len(shared) / needed)
-    score = 0.35 * ok + 0.35 * coverage + 0.30 * ent_cov
+    evidence = 1.0 if ok else (settled if q.wants <= {"yesno", "statement"} else 0.0)
+    score = 0.35 * evidence + 0.35 * coverage + 0.30 * ent_cov
     if topic and not matched and not q.wants & {"response", "name"}:
         score *= 0.5  # a figure or a date about something else
     if not ok:

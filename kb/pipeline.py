@@ -259,7 +259,7 @@ class Ingestor:
         # A repeat that says nothing more becomes evidence on the existing claim; one that adds something
         # becomes a claim of its own, linked same_as (both then share their sources).
         same = [x for x in found if x.kind == LinkKind.same_as and x.duplicate and x.can_act]
-        same = [x for x in same if x.score >= self.thresholds.auto]
+        same = [x for x in same if self.thresholds.acts(x.kind, x.score)]
         target = repeat if repeat is not None else (max(same, key=lambda x: x.score).dst if same else None)
         if target is not None:
             if self.store.add_evidence(
@@ -287,7 +287,7 @@ class Ingestor:
         self.store.add_mentions(s, cid, m.subject, m.source, new.context, m.aside)
         for x in found:
             self._link(s, x, cid, story_id, result, affected)
-            if kind == Kind.question and x.kind == LinkKind.answers and x.score >= self.thresholds.auto:
+            if kind == Kind.question and x.kind == LinkKind.answers and self.thresholds.acts(x.kind, x.score):
                 self._doubt(s, new, x.src, candidates, story_id, parsed, weights, affected)
         return cid, True
 
@@ -338,7 +338,7 @@ class Ingestor:
         affected: dict[int, str],
     ) -> None:
         src, dst = (cid, m.dst) if m.src == 0 else (m.src, cid)
-        acts = m.can_act and m.score >= self.thresholds.auto
+        acts = m.can_act and self.thresholds.acts(m.kind, m.score)
         status = LinkStatus.auto if acts else LinkStatus.suggested
         link_id = self.store.add_link(s, m.kind, src, dst, m.score, status, m.reason, story_id)
         if link_id is None:
@@ -405,6 +405,8 @@ def _inputs(store: Store, s: Session, claim_ids: set[int]) -> dict[int, Inputs]:
         inp = Inputs(kind=kind, support=list(backing[cid]), doubts=doubts[cid], analyst_state=analyst)
         answers: list[int] = []
         for ln in links:
+            if cid not in (ln.src_id, ln.dst_id):
+                continue
             other = ln.dst_id if ln.src_id == cid else ln.src_id
             if ln.kind == LinkKind.same_as:
                 inp.support += backing[other]
@@ -414,7 +416,7 @@ def _inputs(store: Store, s: Session, claim_ids: set[int]) -> dict[int, Inputs]:
                 answers.append(ln.src_id)
         for a in answers:
             inp.answers += backing[a]
-            inp.answered_confirmed |= states[a][3] == State.confirmed
+            inp.answered_confirmed |= states[a][1] == State.confirmed
         contradicting = {(ln.src_id, ln.dst_id) for ln in links if ln.kind == LinkKind.contradicts}
         inp.answers_conflict = any((a, b) in contradicting for a in answers for b in answers)
         out[cid] = inp

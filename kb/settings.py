@@ -19,6 +19,13 @@ class Thresholds:
 
     auto: float = field(default_factory=lambda: _float("KB_MATCH_AUTO", 0.72))
     suggest: float = field(default_factory=lambda: _float("KB_MATCH_SUGGEST", 0.45))
+    # Repeats (same_as) are scored by similarity, a different scale: they act from this score on.
+    repeat_auto: float = field(default_factory=lambda: _float("KB_REPEAT_AUTO", 0.6))
+
+    def acts(self, kind: str, score: float) -> bool:
+        """Whether a match of this kind and score acts without an analyst."""
+        return score >= (self.repeat_auto if kind == "same_as" else self.auto)
+
     # Entity resolution: letter edits (Damerau-Levenshtein) for taking an unknown spelling of six letters
     # or more as a known alias ("Micorsoft"); one more from twelve letters on. 0 turns it off.
     entity_edits: int = field(default_factory=lambda: int(_float("KB_ENTITY_EDITS", 1)))
