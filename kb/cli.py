@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from kb.errors import KbError, NotFound
 
 if TYPE_CHECKING:
+    from kb.models import Moment
     from kb.store import Store
 
 
@@ -62,6 +63,13 @@ review_app = typer.Typer(help="List suggested links, or accept or reject one.", 
 app.add_typer(review_app, name="review")
 
 FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="Show the KB as it stood then: 2026-06-18, 2026-06-18T09:00, 7d, yesterday, last."
+    ),
+]
+ByOpt = Annotated[str, typer.Option("--by", help="Clock: ingested (when kb learnt it) or published.")]
 
 
 class Context:
@@ -91,6 +99,21 @@ def _root(
     ] = None,
 ) -> None:
     ctx.obj = Context(db)
+
+
+def _moment(store: Store, when: str | None, by: str, option: str = "--as-of") -> Moment | None:
+    """A user's time option as a moment on a clock (None when not given)."""
+    from kb.diff import CLOCKS, mark_of, now, parse_when
+    from kb.models import Moment
+
+    if by not in CLOCKS:
+        raise typer.BadParameter(f"choose one of {', '.join(CLOCKS)}", param_hint="--by")
+    if when is None:
+        return None
+    try:
+        return Moment(parse_when(when, now(), mark_of(store, by)), by)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from exc
 
 
 def _store(ctx: typer.Context) -> Store:
@@ -193,12 +216,14 @@ def entity(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Entity name or alias (typos tolerated).")],
     fmt: FormatOpt = Fmt.table,
+    as_of: AsOfOpt = None,
+    by: ByOpt = "ingested",
 ) -> None:
     """Profile of an entity: aliases, what is known, open questions, watch items, related entities."""
     from kb import render
 
     store = _store(ctx)
-    profile = store.entity_profile(_entity_id(store, name))
+    profile = store.entity_profile(_entity_id(store, name), as_of=_moment(store, as_of, by))
     _emit(fmt, profile, render.entity_profile, render.entity_profile_md)
 
 
@@ -220,11 +245,13 @@ def claims(
     entity_name: Annotated[
         str | None, typer.Option("--entity", help="Only claims naming this entity.")
     ] = None,
-    state: Annotated[Optional[str], typer.Option(help="Only this state (reported, unclear, ...).")] = None,  # noqa: UP045
-    kind: Annotated[Optional[str], typer.Option(help="Only this kind: fact, question or watch.")] = None,  # noqa: UP045
+    state: Annotated[str | None, typer.Option(help="Only this state (reported, unclear, ...).")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only this kind: fact, question or watch.")] = None,
     fmt: FormatOpt = Fmt.table,
+    as_of: AsOfOpt = None,
+    by: ByOpt = "ingested",
 ) -> None:
-    """List claims with their state and confidence."""
+    """List claims with their state and confidence (as they stood at --as-of)."""
     from kb import render
     from kb.models import Kind, State
 
@@ -234,7 +261,8 @@ def claims(
         raise typer.BadParameter(f"choose one of {', '.join(Kind.__members__)}", param_hint="--kind")
     store = _store(ctx)
     eid = _entity_id(store, entity_name) if entity_name else None
-    _emit(fmt, store.claim_rows(entity_id=eid, state=state, kind=kind), render.claims_table, render.claims_md)
+    rows = store.claim_rows(entity_id=eid, state=state, kind=kind, as_of=_moment(store, as_of, by))
+    _emit(fmt, rows, render.claims_table, render.claims_md)
 
 
 @app.command()
@@ -242,13 +270,18 @@ def claim(
     ctx: typer.Context,
     claim_id: Annotated[int, typer.Argument(metavar="ID", help="Claim id.")],
     fmt: FormatOpt = Fmt.table,
+    as_of: AsOfOpt = None,
+    by: ByOpt = "ingested",
 ) -> None:
     """One claim: its evidence trail (quotes, outlets, dates, stances), links and history."""
     from kb import render
 
-    detail = _store(ctx).claim_detail(claim_id)
+    store = _store(ctx)
+    moment = _moment(store, as_of, by)
+    detail = store.claim_detail(claim_id, as_of=moment)
     if detail is None:
-        raise NotFound(f"no claim #{claim_id}", hint="list claims with: kb claims")
+        when = f" at {as_of}" if as_of else ""
+        raise NotFound(f"no claim #{claim_id}{when}", hint="list claims with: kb claims")
     _emit(fmt, detail, render.claim_detail, render.claim_detail_md)
 
 
@@ -275,6 +308,80 @@ def stats(ctx: typer.Context, fmt: FormatOpt = Fmt.table) -> None:
         render.stats_table,
         lambda d: render.md_table(("", "count"), [(k, v) for k, v in d.items()]),
     )
+
+
+# ---------------------------------------------------------------------------------- time
+
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="Start (exclusive): 2026-06-18, 2026-06-18T09:00, 7d, yesterday, last. "
+            "Default: the last mark, else the beginning."
+        ),
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="End (inclusive). Default: now.")] = None,
+    by: ByOpt = "ingested",
+    entity_name: Annotated[
+        str | None, typer.Option("--entity", help="Only claims naming this entity.")
+    ] = None,
+    kind: Annotated[str | None, typer.Option(help="Only this kind: fact, question or watch.")] = None,
+    group: Annotated[str, typer.Option(help="Markdown grouping: change or entity.")] = "change",
+    mark: Annotated[
+        bool, typer.Option(help="Afterwards, remember --until as the point `last` refers to.")
+    ] = False,
+    fmt: FormatOpt = Fmt.table,
+) -> None:
+    """What changed between two points: new claims, promotions, corroborations, disputes, refutations,
+    analyst decisions, confidence moves and new entities, each with its cause."""
+    from kb import render
+    from kb.diff import diff as build
+    from kb.diff import grouped, mark_of, set_mark
+
+    if group not in ("change", "entity"):
+        raise typer.BadParameter("choose change or entity", param_hint="--group")
+    if kind and kind not in ("fact", "question", "watch"):
+        raise typer.BadParameter("choose fact, question or watch", param_hint="--kind")
+    store = _store(ctx)
+    end = _moment(store, until or "now", by, "--until")
+    start = _moment(store, since, by, "--since")
+    assert end is not None
+    if start is None:
+        from kb.diff import EPOCH
+
+        start_at = mark_of(store, by) or EPOCH
+    else:
+        start_at = start.at
+    eid = _entity_id(store, entity_name) if entity_name else None
+    report = build(store, start_at, end.at, by=by, entity_id=eid, kind=kind)
+    _emit(fmt, report, render.diff_table, lambda r: render.diff_md(r, grouped(r, group), group == "entity"))
+    if mark:
+        set_mark(store, end.at, by)
+
+
+@app.command()
+def events(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(help="Start (exclusive); default: the beginning.")] = None,
+    until: Annotated[str | None, typer.Option(help="End (inclusive); default: now.")] = None,
+    by: ByOpt = "ingested",
+) -> None:
+    """The event stream as JSON Lines, one event a line, for other tools."""
+    import json
+
+    from kb.diff import EPOCH
+
+    store = _store(ctx)
+    start = _moment(store, since, by, "--since")
+    end = _moment(store, until or "now", by, "--until")
+    assert end is not None
+    from kb.models import Moment
+
+    for event in store.history(start or Moment(EPOCH, by), end):
+        sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
 
 
 # ------------------------------------------------------------------------------ analyst decisions

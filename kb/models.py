@@ -7,6 +7,7 @@ cache of what lifecycle derives from them, and every change of that cache is an 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -74,6 +75,15 @@ class LinkStatus(StrEnum):
 
 
 ACTIVE_LINK = frozenset({LinkStatus.auto, LinkStatus.accepted})
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A point in time on one of the two clocks: when things happened in the world ("published") or
+    when the KB learnt them ("ingested")."""
+
+    at: datetime
+    clock: str = "ingested"
 
 
 class Source(SQLModel, table=True):

@@ -457,3 +457,79 @@ def error_line(message: str, hint: str = "") -> str:
 
 def write_err(text: str) -> None:
     sys.stderr.write(text + "\n")
+
+
+# ------------------------------------------------------------------------------------------ diff
+
+ACTION_TITLES = {
+    "promoted": "Promoted: open questions answered",
+    "corroborated": "Corroborated",
+    "disputed": "Disputed",
+    "refuted": "Refuted",
+    "confirmed": "Confirmed",
+    "reported": "Now reported",
+    "reopened": "Reopened",
+    "created": "New claims",
+    "decision": "Analyst decisions",
+    "confidence": "Confidence moves",
+}
+
+
+def _states(c: dict) -> str:
+    if c["from_state"] is None:
+        return str(c["to_state"])
+    return f"{c['from_state']} -> {c['to_state']}"
+
+
+def _cause_short(c: dict) -> str:
+    cause = c["cause"]
+    if cause.get("story_id") is not None:
+        return f"{cause.get('title') or ''} ({cause.get('publisher') or 'unknown'})"
+    return f"analyst {cause.get('analyst') or ''}: {cause.get('reason') or ''}"
+
+
+def diff_table(report: dict) -> RenderableType:
+    span = f"{_day(report['since'], True)} to {_day(report['until'], True)}"
+    title = f"changes from {span} (by {report['by']} time)"
+    table = _table(title, ("at", "claim", "change", "confidence", "text", "cause"))
+    for c in report["changes"]:
+        table.add_row(
+            cell(_day(c["at"], True)),
+            cell(f"#{c['claim_id']}"),
+            cell(f"{c['action']}: {_states(c)}", STATE_STYLE.get(c["to_state"] or "", "")),
+            cell("" if c["to_state"] == "unclear" else _move(c["from_confidence"], c["to_confidence"])),
+            cell(c["text"]),
+            cell(_cause_short(c)),
+        )
+    parts: list[RenderableType] = [table]
+    if not report["changes"]:
+        parts.append(Text("no changes in this range"))
+    if report["new_entities"]:
+        parts.append(Text(f"new entities: {safe(', '.join(report['new_entities']))}"))
+    return Group(*parts)
+
+
+def diff_md(report: dict, groups: list[tuple[str, list[dict]]], by_entity: bool = False) -> str:
+    """A report to paste into a newsletter: grouped, each change with its source cited."""
+    lines = [
+        f"# What changed, {_day(report['since'], True)} to {_day(report['until'], True)}",
+        "",
+        f"_By {report['by']} time. {len(report['changes'])} changes._",
+        "",
+    ]
+    if not report["changes"]:
+        lines += ["No changes in this range.", ""]
+    for key, changes in groups:
+        heading = key if by_entity else ACTION_TITLES.get(key, key)
+        lines += [f"## {md_cell(heading)}", ""]
+        for c in changes:
+            conf = "" if c["to_state"] == "unclear" else f", {conf_text(c['to_confidence'])}"
+            who = "" if by_entity or not c["entities"] else f" [{md_cell(', '.join(c['entities']))}]"
+            lines.append(
+                f"- {md_cell(c['text'])}{who} ({c['action']}: {_states(c)}{conf}). "
+                f"Source: {md_cell(_cause_short(c))}, {_day(c['at_published'])}. (claim {c['claim_id']})"
+            )
+        lines.append("")
+    if report["new_entities"]:
+        lines += ["## New entities", "", ", ".join(md_cell(n) for n in report["new_entities"]), ""]
+    return "\n".join(lines)

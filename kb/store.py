@@ -29,6 +29,8 @@ from kb.models import (
     Evidence,
     LinkStatus,
     Mention,
+    Meta,
+    Moment,
     Source,
     Story,
     TermStat,
@@ -36,7 +38,7 @@ from kb.models import (
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0, tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -433,8 +435,10 @@ class Store:
         kind: str | None = None,
         text: str | None = None,
         limit: int | None = None,
+        as_of: Moment | None = None,
     ) -> list[dict]:
-        """Claims as the JSON contract shapes them, filtered and ordered by id."""
+        """Claims as the JSON contract shapes them, filtered and ordered by id; with `as_of`, as they
+        stood at that moment (rebuilt from the event log)."""
         q = select(Claim)
         if ids is not None:
             q = q.where(Claim.id.in_(ids))
@@ -444,23 +448,27 @@ class Store:
                     select(Mention.claim_id).where(Mention.entity_id == entity_id, Mention.role != "context")
                 )
             )
-        if state:
+        if state and as_of is None:
             q = q.where(Claim.state == state)
         if kind:
             q = q.where(Claim.kind == kind)
         if text:
             q = q.where(func.lower(Claim.text).contains(text.lower()))
         q = q.order_by(Claim.id)
-        if limit:
+        if limit and as_of is None:
             q = q.limit(limit)
         with self.reading() as s:
             claims = [c for (c,) in s.execute(q)]
-            return self._shape_claims(s, claims)
+            rows = self._shape_claims(s, claims, as_of)
+        if as_of is not None and state:
+            rows = [r for r in rows if r["state"] == state]
+        return rows[:limit] if limit else rows
 
-    def _shape_claims(self, s: Session, claims: list[Claim]) -> list[dict]:
+    def _shape_claims(self, s: Session, claims: list[Claim], as_of: Moment | None = None) -> list[dict]:
         ids = [c.id for c in claims]
         if not ids:
             return []
+        past = self._states_as_of(s, ids, as_of) if as_of is not None else {}
         names: dict[int, list[str]] = defaultdict(list)
         for cid, name in s.execute(
             select(Mention.claim_id, Entity.name)
@@ -483,7 +491,7 @@ class Store:
             )
             .join(Story, Story.id == Evidence.story_id)
             .join(Source, Source.id == Story.source_id)
-            .where(Evidence.claim_id.in_(ids))
+            .where(Evidence.claim_id.in_(ids), *_story_before(as_of))
             .order_by(Evidence.id)
         ):
             sources[r[0]].append(
@@ -504,35 +512,58 @@ class Store:
                 ClaimLink.kind == "answers",
                 ClaimLink.dst_id.in_(ids),
                 ClaimLink.status.in_([str(x) for x in ACTIVE_LINK]),
+                *([ClaimLink.created_at <= as_of.at] if as_of is not None else []),
             )
             .order_by(ClaimLink.src_id)
         ):
             answered[dst].append(src)
-        return [
-            {
-                "id": c.id,
-                "text": c.text,
-                "kind": c.kind,
-                "state": c.state,
-                "confidence": round(c.confidence, 3),
-                "entities": names[c.id],
-                "first_seen": _iso(c.first_seen),
-                "last_seen": _iso(c.last_seen),
-                "sources": sources[c.id],
-                "answered_by": answered[c.id],
-                "section": c.section,
-            }
-            for c in claims
-            if c.id is not None
-        ]
+        out = []
+        for c in claims:
+            cid = c.id or 0
+            if as_of is not None and cid not in past:
+                continue  # not known yet at that moment
+            state, confidence = past.get(cid, (c.state, c.confidence))
+            seen = [x["published"] for x in sources[cid] if x["published"]]
+            out.append(
+                {
+                    "id": c.id,
+                    "text": c.text,
+                    "kind": c.kind,
+                    "state": state,
+                    "confidence": round(confidence, 3),
+                    "entities": names[cid],
+                    "first_seen": min(seen) if as_of is not None and seen else _iso(c.first_seen),
+                    "last_seen": max(seen) if as_of is not None and seen else _iso(c.last_seen),
+                    "sources": sources[cid],
+                    "answered_by": answered[cid],
+                    "section": c.section,
+                }
+            )
+        return out
 
-    def claim_detail(self, claim_id: int) -> dict | None:
-        """One claim with its evidence trail, links and history."""
+    @staticmethod
+    def _states_as_of(s: Session, ids: list[int], as_of: Moment) -> dict[int, tuple[str, float]]:
+        """Each claim's state and confidence after the last event at or before the moment."""
+        col = _event_time(as_of.clock)
+        out: dict[int, tuple[str, float]] = {}
+        for cid, state, confidence in s.execute(
+            select(Event.claim_id, Event.new_state, Event.new_confidence)
+            .where(Event.claim_id.in_(ids), col <= as_of.at, Event.new_state.is_not(None))
+            .order_by(Event.claim_id, col, Event.id)
+        ):
+            out[cid] = (state, confidence or 0.0)
+        return out
+
+    def claim_detail(self, claim_id: int, as_of: Moment | None = None) -> dict | None:
+        """One claim with its evidence trail, links and history (up to the moment, with `as_of`)."""
         with self.reading() as s:
             claim = s.get(Claim, claim_id)
             if claim is None:
                 return None
-            out = self._shape_claims(s, [claim])[0]
+            shaped = self._shape_claims(s, [claim], as_of)
+            if not shaped:
+                return None
+            out = shaped[0]
             out["analyst_state"] = claim.analyst_state
             links = []
             for ln in self.links(s, [claim_id]):
@@ -551,20 +582,36 @@ class Store:
                     }
                 )
             out["links"] = links
-            out["history"] = self.events(s, claim_id=claim_id)
+            out["history"] = self.events(s, claim_id=claim_id, as_of=as_of)
             return out
 
     @staticmethod
-    def events(s: Session, claim_id: int | None = None) -> list[dict]:
+    def events(
+        s: Session,
+        claim_id: int | None = None,
+        as_of: Moment | None = None,
+        since: Moment | None = None,
+        claim_ids: list[int] | None = None,
+    ) -> list[dict]:
+        """Events as dicts, in the order of the moments' clock (event id within one time)."""
+        clock = (as_of or since).clock if (as_of or since) else "ingested"
+        col = _event_time(clock)
         q = (
-            select(Event, Story.title, Source.name)
+            select(Event, Story.title, Source.name, Claim.text, Claim.kind)
             .outerjoin(Story, Story.id == Event.story_id)
             .outerjoin(Source, Source.id == Story.source_id)
+            .outerjoin(Claim, Claim.id == Event.claim_id)
         )
         if claim_id is not None:
             q = q.where(Event.claim_id == claim_id)
+        if claim_ids is not None:
+            q = q.where(Event.claim_id.in_(claim_ids))
+        if as_of is not None:
+            q = q.where(col <= as_of.at)
+        if since is not None:
+            q = q.where(col > since.at)
         out = []
-        for ev, title, publisher in s.execute(q.order_by(Event.id)):
+        for ev, title, publisher, text, kind in s.execute(q.order_by(col, Event.id)):
             cause: dict[str, Any] = (
                 {"story_id": ev.story_id, "title": title, "publisher": publisher}
                 if ev.story_id is not None
@@ -583,6 +630,8 @@ class Store:
                     "at_ingested": _iso(ev.at_ingested),
                     "cause": cause,
                     "reason": ev.reason,
+                    "text": text,
+                    "kind": kind,
                 }
             )
         return out
@@ -620,8 +669,9 @@ class Store:
         with self.reading() as s:
             return [(r[0], r[1], r[2]) for r in s.execute(select(Alias.entity_id, Alias.key, Alias.name))]
 
-    def entity_profile(self, entity_id: int) -> dict:
-        """An entity's aliases, claims by kind and state, related entities, sources and timeline."""
+    def entity_profile(self, entity_id: int, as_of: Moment | None = None) -> dict:
+        """An entity's aliases, claims by kind and state, related entities, sources and timeline (as they
+        stood at the moment, with `as_of`)."""
         with self.reading() as s:
             e = s.get(Entity, entity_id)
             if e is None:
@@ -637,8 +687,11 @@ class Store:
                 ).scalars()
             )
             claims = self._shape_claims(
-                s, [c for (c,) in s.execute(select(Claim).where(Claim.id.in_(claim_ids)).order_by(Claim.id))]
+                s,
+                [c for (c,) in s.execute(select(Claim).where(Claim.id.in_(claim_ids)).order_by(Claim.id))],
+                as_of,
             )
+            claim_ids = [c["id"] for c in claims]
             related = s.execute(
                 select(Entity.id, Entity.name, Entity.kind, func.count())
                 .join(Mention, Mention.entity_id == Entity.id)
@@ -657,14 +710,17 @@ class Store:
                 )
                 .join(Evidence, Evidence.story_id == Story.id)
                 .join(Source, Source.id == Story.source_id)
-                .where(Evidence.claim_id.in_(claim_ids))
+                .where(Evidence.claim_id.in_(claim_ids), *_story_before(as_of))
                 .group_by(Story.id, Story.title, Source.name, Story.published)
                 .order_by(Story.published, Story.id)
             )
             timeline = s.execute(
                 select(Event.at_published, Event.action, Event.claim_id, Claim.text, Event.new_state)
                 .join(Claim, Claim.id == Event.claim_id)
-                .where(Event.claim_id.in_(claim_ids))
+                .where(
+                    Event.claim_id.in_(claim_ids),
+                    *([_event_time(as_of.clock) <= as_of.at] if as_of is not None else []),
+                )
                 .order_by(Event.at_published, Event.id)
                 .limit(200)
             )
@@ -697,6 +753,47 @@ class Store:
                     for r in timeline
                 ],
             }
+
+    def new_entities(self, since: Moment, until: Moment) -> list[str]:
+        """Names of entities first met between the two moments (on the moments' clock)."""
+        when: Any = Entity.created_at
+        q = select(Entity.name)
+        if since.clock == "published":
+            q = q.outerjoin(Story, Story.id == Entity.created_by_story_id)
+            when = func.coalesce(Story.published, Entity.created_at)
+        with self.reading() as s:
+            return list(
+                s.execute(q.where(when > since.at, when <= until.at).order_by(when, Entity.id)).scalars()
+            )
+
+    def history(self, since: Moment, until: Moment, claim_ids: list[int] | None = None) -> list[dict]:
+        """Events after `since` and up to `until`, in time order on their clock."""
+        with self.reading() as s:
+            return self.events(s, since=since, as_of=until, claim_ids=claim_ids)
+
+    def claim_ids(self, entity_id: int | None = None, kind: str | None = None) -> list[int]:
+        q = select(Claim.id)
+        if entity_id is not None:
+            q = q.where(
+                Claim.id.in_(
+                    select(Mention.claim_id).where(Mention.entity_id == entity_id, Mention.role != "context")
+                )
+            )
+        if kind:
+            q = q.where(Claim.kind == kind)
+        with self.reading() as s:
+            return list(s.execute(q).scalars())
+
+    def meta(self, key: str) -> str | None:
+        with self.reading() as s:
+            return s.execute(select(Meta.value).where(Meta.key == key)).scalar()
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as s:
+            if s.execute(select(Meta.key).where(Meta.key == key)).scalar() is None:
+                s.execute(insert(Meta).values(key=key, value=value))
+            else:
+                s.execute(update(Meta).where(Meta.key == key).values(value=value))
 
     def suggestion_rows(self) -> list[dict]:
         with self.reading() as s:
@@ -757,6 +854,19 @@ class Store:
                 "links": dict(sorted(links.items())),
                 "events": count(Event),
             }
+
+
+def _event_time(clock: str) -> Any:
+    return Event.at_published if clock == "published" else Event.at_ingested
+
+
+def _story_before(as_of: Moment | None) -> list[Any]:
+    """Conditions keeping only stories known (or published) by the moment."""
+    if as_of is None:
+        return []
+    if as_of.clock == "published":
+        return [func.coalesce(Story.published, Story.ingested_at) <= as_of.at]
+    return [Story.ingested_at <= as_of.at]
 
 
 def _pairs(rows: Iterable[Any]) -> dict:
