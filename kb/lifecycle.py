@@ -73,6 +73,7 @@ class Inputs:
     answers: list[Backing] = field(default_factory=list)  # for questions: backing of the answering claims
     answers_conflict: bool = False
     answered_confirmed: bool = False
+    triggered: bool = False  # for watch items: a later story touched it
     analyst_state: str | None = None
 
 
@@ -105,7 +106,8 @@ def derive(inp: Inputs) -> tuple[str, float, str]:
     """(state, confidence, rule) for a claim."""
     state: str
     if inp.kind == Kind.watch:
-        state, conf, rule = State.watching, combined(inp.support), "listed to watch"
+        state = State.triggered if inp.triggered else State.watching
+        conf, rule = combined(inp.support), "touched by a later story" if inp.triggered else "listed to watch"
     elif inp.kind == Kind.question:
         state, conf, rule = _question(inp)
     else:

@@ -496,7 +496,28 @@ def best_match(
         return answer_score(old, new, entity_kinds, weights)
     if new.kind == "question" and old.kind == "fact":
         return answer_score(new, old, entity_kinds, weights)
+    if new.kind == "fact" and old.kind == "watch":
+        return trigger_score(old, new, weights)
     return None
+
+
+def trigger_score(watch: Features, fact: Features, weights: Weights = MappingProxyType({})) -> Match | None:
+    """Whether a later fact touches a watch item: about its subject, sharing at least two of its terms.
+    Touching is not answering; only the watch item's state moves (to `triggered`)."""
+    subject = watch.entities or watch.context
+    shared = subject & fact.entities
+    matched = _matched(watch.terms, fact.terms)
+    if not shared or len(matched) < 2:
+        return None
+    coverage = sum(_w(t, weights) for t in matched) / sum(_w(t, weights) for t in watch.terms)
+    score = 0.35 + 0.35 * min(1.0, 2 * coverage) + 0.30 * min(1.0, len(shared) / min(2, len(subject)))
+    return Match(
+        "triggers",
+        fact.claim_id,
+        watch.claim_id,
+        round(score, 3),
+        f"touches it: {', '.join(sorted(matched))}",
+    )
 
 
 _BEYOND = re.compile(

@@ -65,6 +65,7 @@ class LinkKind(StrEnum):
     same_as = "same_as"
     answers = "answers"
     contradicts = "contradicts"
+    triggers = "triggers"  # a later fact touches a watch item
 
 
 class LinkStatus(StrEnum):

@@ -339,6 +339,8 @@ class Ingestor:
     ) -> None:
         src, dst = (cid, m.dst) if m.src == 0 else (m.src, cid)
         acts = m.can_act and self.thresholds.acts(m.kind, m.score)
+        if m.kind == LinkKind.triggers and not acts:
+            return  # a faint touch is not worth an analyst's time
         status = LinkStatus.auto if acts else LinkStatus.suggested
         link_id = self.store.add_link(s, m.kind, src, dst, m.score, status, m.reason, story_id)
         if link_id is None:
@@ -356,7 +358,9 @@ class Ingestor:
                 )
             )
             return
-        verb = {"answers": "answered by", "contradicts": "contradicted by"}.get(m.kind, "repeated by")
+        verb = {"answers": "answered by", "contradicts": "contradicted by", "triggers": "touched by"}.get(
+            m.kind, "repeated by"
+        )
         affected[dst] = f"{verb} claim #{src} ({m.score:.2f}: {m.reason})"
         affected[src] = affected.get(src) or f"{m.kind} claim #{dst} ({m.score:.2f})"
 
@@ -414,6 +418,8 @@ def _inputs(store: Store, s: Session, claim_ids: set[int]) -> dict[int, Inputs]:
                 inp.opposition += backing[other]
             elif ln.kind == LinkKind.answers and ln.dst_id == cid:
                 answers.append(ln.src_id)
+            elif ln.kind == LinkKind.triggers and ln.dst_id == cid:
+                inp.triggered = True
         for a in answers:
             inp.answers += backing[a]
             inp.answered_confirmed |= states[a][1] == State.confirmed

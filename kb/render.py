@@ -37,6 +37,11 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, emoji=False, markup=False, soft_wrap=False)
 
 
+def console_to(stream: Any) -> Console:
+    """A plain console writing to a file (no colour, a fixed width)."""
+    return Console(file=stream, highlight=False, emoji=False, markup=False, no_color=True, width=160)
+
+
 def safe(value: Any) -> str:
     """A value as inert display text: control and bidi characters become visible escapes."""
     text = "" if value is None else str(value)
@@ -532,4 +537,48 @@ def diff_md(report: dict, groups: list[tuple[str, list[dict]]], by_entity: bool 
         lines.append("")
     if report["new_entities"]:
         lines += ["## New entities", "", ", ".join(md_cell(n) for n in report["new_entities"]), ""]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------- watch-list
+
+WATCH_HEADERS = ("priority", "id", "status", "text", "wants", "keywords", "why")
+
+
+def watchlist_table(items: list[dict]) -> Table:
+    table = _table("watch-list", WATCH_HEADERS)
+    for i in items:
+        text = i["text"] + (f"\n-> {i['answer']}" if i.get("answer") else "")
+        table.add_row(
+            cell(i["priority"]),
+            cell(i["id"]),
+            cell(i["status"], "bold" if i["status"] == "triggered" else ""),
+            cell(text),
+            cell(i["wants"]),
+            cell(", ".join(i["keywords"])),
+            cell(i["priority_reason"]),
+        )
+    return table
+
+
+def watchlist_md(items: list[dict]) -> str:
+    lines = ["# Watch-list", ""]
+    for kind, title in (
+        ("question", "Open questions"),
+        ("watch", "Watch items"),
+        ("stale", "Single-source claims"),
+        ("entity", "Monitored entities"),
+    ):
+        rows = [i for i in items if i["type"] == kind]
+        if not rows:
+            continue
+        lines += [f"## {title}", ""]
+        for i in rows:
+            extra = f" Answer: {md_cell(i['answer'])}." if i.get("answer") else ""
+            why = f"{i['status']}, priority {i['priority']}: {md_cell(i['priority_reason'])}"
+            lines.append(
+                f"- **{md_cell(i['text'])}** ({why})."
+                f" Look for {md_cell(i['wants'])}; keywords: {md_cell(', '.join(i['keywords']))}.{extra}"
+            )
+        lines.append("")
     return "\n".join(lines)

@@ -784,6 +784,46 @@ class Store:
         with self.reading() as s:
             return list(s.execute(q).scalars())
 
+    def entity_story_times(self) -> dict[str, list[datetime]]:
+        """For each entity, when each story naming it happened (publication date, else ingest time)."""
+        when = func.coalesce(Story.published, Story.ingested_at)
+        out: dict[str, list[datetime]] = defaultdict(list)
+        with self.reading() as s:
+            for name, at in s.execute(
+                select(Entity.name, when)
+                .join(Mention, Mention.entity_id == Entity.id)
+                .join(Evidence, Evidence.claim_id == Mention.claim_id)
+                .join(Story, Story.id == Evidence.story_id)
+                .where(Mention.role != "context")
+                .group_by(Entity.name, Story.id, when)
+            ):
+                out[name].append(at)
+        return out
+
+    def last_event_times(self) -> dict[int, datetime]:
+        """Each claim's latest event, on the published clock."""
+        with self.reading() as s:
+            return _pairs(
+                s.execute(select(Event.claim_id, func.max(Event.at_published)).group_by(Event.claim_id))
+            )
+
+    def triggering_stories(self, claim_id: int) -> list[str]:
+        """The stories whose facts touched a watch item: "title (outlet, date)"."""
+        with self.reading() as s:
+            rows = s.execute(
+                select(Story.title, Source.name, Story.published)
+                .join(Claim, Claim.story_id == Story.id)
+                .join(ClaimLink, ClaimLink.src_id == Claim.id)
+                .join(Source, Source.id == Story.source_id)
+                .where(
+                    ClaimLink.dst_id == claim_id,
+                    ClaimLink.kind == "triggers",
+                    ClaimLink.status.in_([str(x) for x in ACTIVE_LINK]),
+                )
+                .distinct()
+            )
+            return [f"{t} ({p}, {d.date().isoformat() if d else 'undated'})" for t, p, d in rows]
+
     def meta(self, key: str) -> str | None:
         with self.reading() as s:
             return s.execute(select(Meta.value).where(Meta.key == key)).scalar()
