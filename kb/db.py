@@ -1,18 +1,59 @@
-"""Engine creation, SQLite/PostgreSQL differences and schema set-up."""
+"""Engine creation, SQLite/PostgreSQL differences and schema migrations.
+
+The schema version lives in the `meta` table. A new database gets the current schema whole; an older one
+is brought up to date on open by the named migrations below, in order, each in the same transaction as
+its version bump, under a lock so two processes opening one database do not race."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel, create_engine
 
 from kb import models  # noqa: F401  (registers the tables)
 from kb.errors import StoreError
 
-SCHEMA_VERSION = "1"
+# (name, apply) in order; the schema version is 1 + the number applied. Version 1 is the first released
+# schema. Append, never edit or reorder: a database records how far it has come.
+Migration = tuple[str, Callable[[Connection], None]]
+MIGRATIONS: list[Migration] = []
+
+
+def schema_version() -> int:
+    return 1 + len(MIGRATIONS)
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Create or upgrade the schema; returns the names of the migrations applied."""
+    applied: list[str] = []
+    with engine.execution_options(kb_write=True).begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(4242)"))
+        if not inspect(conn).has_table("claim"):
+            SQLModel.metadata.create_all(conn)
+            _set_version(conn, schema_version())
+            return applied
+        SQLModel.metadata.create_all(conn)  # tables added since; columns come from migrations
+        version = _version(conn)
+        for number, (name, apply) in enumerate(MIGRATIONS[version - 1 :], start=version + 1):
+            apply(conn)
+            _set_version(conn, number)
+            applied.append(name)
+    return applied
+
+
+def _version(conn: Connection) -> int:
+    value = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar()
+    return int(value) if value else 1
+
+
+def _set_version(conn: Connection, version: int) -> None:
+    conn.execute(text("DELETE FROM meta WHERE key = 'schema_version'"))
+    conn.execute(text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"), {"v": str(version)})
 
 
 def normalise_url(url: str) -> str:
@@ -51,7 +92,7 @@ def make_engine(url: str) -> Engine:
             event.listen(engine, "begin", _sqlite_begin)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-        SQLModel.metadata.create_all(engine)
+        migrate(engine)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc)
         raise StoreError(

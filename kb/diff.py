@@ -26,8 +26,15 @@ ORDER = [
     "confirmed",
     "reported",
     "reopened",
+    "triggered",
+    "closed",
     "created",
     "decision",
+    "merged",
+    "unmerged",
+    "not_same",
+    "alias",
+    "kind",
     "confidence",
 ]
 
@@ -97,7 +104,7 @@ def diff(
     scope = store.claim_ids(entity_id=entity_id, kind=kind) if entity_id is not None or kind else None
     events = store.history(start, end, claim_ids=scope)
     changes = [_change(e, by) for e in events if _notable(e, min_move)]
-    names = _entity_names(store, {c["claim_id"] for c in changes})
+    names = _entity_names(store, {c["claim_id"] for c in changes if c["claim_id"] is not None})
     for c in changes:
         c["entities"] = names.get(c["claim_id"], [])
     return {
@@ -120,8 +127,9 @@ def _notable(event: dict, min_move: float) -> bool:
 def _change(e: dict, by: str) -> dict:
     return {
         "claim_id": e["claim_id"],
-        "text": e["text"],
-        "kind": e["kind"],
+        "entity_id": e["entity_id"],
+        "text": e["text"] or e["reason"],
+        "kind": e["kind"] or "entity",
         "action": e["action"],
         "from_state": e["from_state"],
         "to_state": e["to_state"],

@@ -119,6 +119,7 @@ class Entity(SQLModel, table=True):
     kind: str = "unknown"
     created_at: datetime = Field(sa_type=UTCTime)
     created_by_story_id: int | None = None
+    merged_into: int | None = Field(default=None, index=True)  # set while merged into another entity
 
 
 class Alias(SQLModel, table=True):
@@ -200,6 +201,21 @@ class Event(SQLModel, table=True):
     story_id: int | None = Field(default=None, foreign_key="story.id")
     analyst: str | None = None
     reason: str = ""
+
+
+class Judgement(SQLModel, table=True):
+    """An analyst's judgement on two entities: "merge" (other into entity, undoable; `moved` records the
+    alias and mention rows it moved so an unmerge restores them exactly) or "not_same" (never merged)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    entity_id: int = Field(foreign_key="entity.id", index=True)
+    other_id: int = Field(foreign_key="entity.id", index=True)
+    analyst: str = ""
+    reason: str = ""
+    moved: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    created_at: datetime = Field(sa_type=UTCTime)
+    undone_at: datetime | None = Field(default=None, sa_type=UTCTime)
 
 
 class TermStat(SQLModel, table=True):

@@ -91,7 +91,12 @@ class Ingestor:
 
     def resolver(self, s: Session) -> Resolver:
         if self._resolver is None:
-            self._resolver = Resolver(self.store.alias_index(s), self.gazetteer, self.thresholds.entity_edits)
+            self._resolver = Resolver(
+                self.store.alias_index(s),
+                self.gazetteer,
+                self.thresholds.entity_edits,
+                self.store.not_same_pairs(s),
+            )
         return self._resolver
 
     def ingest(self, story: ParsedStory, path: str) -> IngestResult:

@@ -476,6 +476,13 @@ ACTION_TITLES = {
     "reopened": "Reopened",
     "created": "New claims",
     "decision": "Analyst decisions",
+    "triggered": "Watch items touched",
+    "closed": "Watch items closed",
+    "merged": "Entities merged",
+    "unmerged": "Entities unmerged",
+    "not_same": "Entities kept apart",
+    "alias": "Aliases added",
+    "kind": "Entity kinds set",
     "confidence": "Confidence moves",
 }
 
@@ -484,6 +491,10 @@ def _states(c: dict) -> str:
     if c["from_state"] is None:
         return str(c["to_state"])
     return f"{c['from_state']} -> {c['to_state']}"
+
+
+def _subject(c: dict) -> str:
+    return f"claim {c['claim_id']}" if c["claim_id"] is not None else f"entity {c.get('entity_id')}"
 
 
 def _cause_short(c: dict) -> str:
@@ -500,8 +511,11 @@ def diff_table(report: dict) -> RenderableType:
     for c in report["changes"]:
         table.add_row(
             cell(_day(c["at"], True)),
-            cell(f"#{c['claim_id']}"),
-            cell(f"{c['action']}: {_states(c)}", STATE_STYLE.get(c["to_state"] or "", "")),
+            cell(f"#{c['claim_id']}" if c["claim_id"] else f"entity #{c.get('entity_id')}"),
+            cell(
+                f"{c['action']}: {_states(c)}" if c["to_state"] else c["action"],
+                STATE_STYLE.get(c["to_state"] or "", ""),
+            ),
             cell("" if c["to_state"] == "unclear" else _move(c["from_confidence"], c["to_confidence"])),
             cell(c["text"]),
             cell(_cause_short(c)),
@@ -530,9 +544,10 @@ def diff_md(report: dict, groups: list[tuple[str, list[dict]]], by_entity: bool 
         for c in changes:
             conf = "" if c["to_state"] == "unclear" else f", {conf_text(c['to_confidence'])}"
             who = "" if by_entity or not c["entities"] else f" [{md_cell(', '.join(c['entities']))}]"
+            change = f"{c['action']}: {_states(c)}{conf}" if c["to_state"] else c["action"]
             lines.append(
-                f"- {md_cell(c['text'])}{who} ({c['action']}: {_states(c)}{conf}). "
-                f"Source: {md_cell(_cause_short(c))}, {_day(c['at_published'])}. (claim {c['claim_id']})"
+                f"- {md_cell(c['text'])}{who} ({change}). "
+                f"Source: {md_cell(_cause_short(c))}, {_day(c['at_published'])}. ({_subject(c)})"
             )
         lines.append("")
     if report["new_entities"]:
@@ -581,4 +596,47 @@ def watchlist_md(items: list[dict]) -> str:
                 f" Look for {md_cell(i['wants'])}; keywords: {md_cell(', '.join(i['keywords']))}.{extra}"
             )
         lines.append("")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------ graph
+
+
+def rows_table(columns: Sequence[str]) -> Any:
+    """A renderer for plain rows with these columns."""
+
+    def build(rows: list[dict]) -> Table:
+        table = _table(None, columns)
+        for r in rows:
+            table.add_row(*[cell(r.get(c)) for c in columns])
+        return table
+
+    return build
+
+
+def rows_md(columns: Sequence[str]) -> Any:
+    def build(rows: list[dict]) -> str:
+        return md_table(columns, [[r.get(c) for c in columns] for r in rows])
+
+    return build
+
+
+def _path_line(report: dict) -> str:
+    return " -> ".join(
+        f"[{step['label']}]" if step["type"] == "entity" else f"(claim {step['id']})"
+        for step in report["path"]
+    )
+
+
+def path_view(report: dict) -> RenderableType:
+    parts: list[RenderableType] = [Text(safe(_path_line(report)))]
+    if report["claims"]:
+        parts.append(claims_table(report["claims"], "claims naming both"))
+    return Group(*parts)
+
+
+def path_md(report: dict) -> str:
+    lines = [md_cell(_path_line(report)), ""]
+    if report["claims"]:
+        lines.append(claims_md(report["claims"], "Claims naming both"))
     return "\n".join(lines)

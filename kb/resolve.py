@@ -68,10 +68,17 @@ class Resolver:
     """Resolves names against the database's alias index (analyst aliases and merges included), then the
     gazetteer, then spelling variants of known aliases by rapidfuzz."""
 
-    def __init__(self, aliases: dict[str, int], gazetteer: dict[str, GazetteerEntry], edits: int = 1) -> None:
+    def __init__(
+        self,
+        aliases: dict[str, int],
+        gazetteer: dict[str, GazetteerEntry],
+        edits: int = 1,
+        not_same: set[frozenset[int]] | None = None,
+    ) -> None:
         self.aliases = aliases  # alias key -> entity id
         self.gazetteer = gazetteer
         self.edits = edits
+        self.not_same = not_same or set()  # pairs an analyst judged different
         self._fuzzy_keys: list[str] | None = None
 
     def is_alias(self, name: str) -> bool:
@@ -109,12 +116,17 @@ class Resolver:
         if self._fuzzy_keys is None:
             self._fuzzy_keys = [k for k in self.aliases if len(k) >= 6]
         allowed = self.edits + (1 if len(key) >= 12 else 0)
-        found = process.extractOne(
-            key, self._fuzzy_keys, scorer=DamerauLevenshtein.distance, score_cutoff=allowed
+        found = process.extract(
+            key, self._fuzzy_keys, scorer=DamerauLevenshtein.distance, score_cutoff=allowed, limit=5
         )
-        if found is None:
+        if not found:
             return None
-        return found[0], float(found[1])
+        best = found[0]
+        rivals = {self.aliases[k] for k, d, _ in found if d == best[1]}
+        near = {self.aliases[k] for k, _, _ in found}
+        if len(rivals) > 1 or any(frozenset((self.aliases[best[0]], e)) in self.not_same for e in near):
+            return None  # two entities fit, or one an analyst keeps apart: a new name, not a guess
+        return best[0], float(best[1])
 
 
 def _display(name: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, update
+from sqlalchemy import and_, delete, func, insert, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -27,6 +27,7 @@ from kb.models import (
     Entity,
     Event,
     Evidence,
+    Judgement,
     LinkStatus,
     Mention,
     Meta,
@@ -621,6 +622,7 @@ class Store:
                 {
                     "id": ev.id,
                     "claim_id": ev.claim_id,
+                    "entity_id": ev.entity_id,
                     "action": ev.action,
                     "from_state": ev.old_state,
                     "to_state": ev.new_state,
@@ -650,7 +652,9 @@ class Store:
             for eid, name in s.execute(select(Alias.entity_id, Alias.name).order_by(Alias.id)):
                 aliases[eid].append(name)
             rows = []
-            for e in s.execute(select(Entity).order_by(func.lower(Entity.name))).scalars():
+            for e in s.execute(
+                select(Entity).where(Entity.merged_into.is_(None)).order_by(func.lower(Entity.name))
+            ).scalars():
                 n = counts.get(e.id, 0)
                 if n or include_unused:
                     rows.append(
@@ -823,6 +827,164 @@ class Store:
                 .distinct()
             )
             return [f"{t} ({p}, {d.date().isoformat() if d else 'undated'})" for t, p, d in rows]
+
+    def neighbourhood(self, entity_id: int, depth: int) -> set[int]:
+        """Claims within `depth` hops of an entity (entity -> claims naming it -> their entities -> ...)."""
+        entities, claims = {entity_id}, set[int]()
+        with self.reading() as s:
+            for _ in range(max(1, depth)):
+                found = set(
+                    s.execute(
+                        select(Mention.claim_id).where(
+                            Mention.entity_id.in_(entities), Mention.role != "context"
+                        )
+                    ).scalars()
+                )
+                new = found - claims
+                claims |= found
+                if not new:
+                    break
+                entities |= set(
+                    s.execute(
+                        select(Mention.entity_id).where(Mention.claim_id.in_(new), Mention.role != "context")
+                    ).scalars()
+                )
+        return claims
+
+    def graph_rows(self, claim_ids: set[int] | None = None) -> dict[str, list[tuple]]:
+        """The rows a graph is made of, for the given claims (or the whole KB): entities, claims, stories,
+        mentions, evidence and active claim links."""
+        with self.reading() as s:
+
+            def where(col: Any) -> list[Any]:
+                return [] if claim_ids is None else [col.in_(sorted(claim_ids))]
+
+            claims = s.execute(
+                select(Claim.id, Claim.text, Claim.kind, Claim.state, Claim.confidence).where(
+                    *where(Claim.id)
+                )
+            ).all()
+            mentions = s.execute(
+                select(Mention.claim_id, Mention.entity_id, Mention.role).where(
+                    Mention.role != "context", *where(Mention.claim_id)
+                )
+            ).all()
+            evidence = s.execute(
+                select(Evidence.story_id, Evidence.claim_id, Evidence.stance).where(*where(Evidence.claim_id))
+            ).all()
+            links = s.execute(
+                select(ClaimLink.src_id, ClaimLink.dst_id, ClaimLink.kind, ClaimLink.score).where(
+                    ClaimLink.status.in_([str(x) for x in ACTIVE_LINK]),
+                    *where(ClaimLink.src_id),
+                    *where(ClaimLink.dst_id),
+                )
+            ).all()
+            entity_ids = {m[1] for m in mentions}
+            story_ids = {e[0] for e in evidence}
+            entities = s.execute(
+                select(Entity.id, Entity.name, Entity.kind).where(Entity.id.in_(sorted(entity_ids)))
+            ).all()
+            stories = s.execute(
+                select(Story.id, Story.title, Source.name, Story.published)
+                .join(Source, Source.id == Story.source_id)
+                .where(Story.id.in_(sorted(story_ids)))
+            ).all()
+        return {
+            "entities": [tuple(r) for r in entities],
+            "claims": [tuple(r) for r in claims],
+            "stories": [tuple(r) for r in stories],
+            "mentions": [tuple(r) for r in mentions],
+            "evidence": [tuple(r) for r in evidence],
+            "links": [tuple(r) for r in links],
+        }
+
+    # ------------------------------------------------------------------------ entity curation
+
+    @staticmethod
+    def entity(s: Session, entity_id: int) -> Entity | None:
+        return s.get(Entity, entity_id)
+
+    @staticmethod
+    def active_judgement(s: Session, kind: str, a: int, b: int | None = None) -> Judgement | None:
+        """The standing judgement of this kind on the pair (either order), or on `a` as the merged one."""
+        q = select(Judgement).where(Judgement.kind == kind, Judgement.undone_at.is_(None))
+        if b is None:
+            q = q.where(Judgement.other_id == a)
+        else:
+            q = q.where(
+                or_(
+                    and_(Judgement.entity_id == a, Judgement.other_id == b),
+                    and_(Judgement.entity_id == b, Judgement.other_id == a),
+                )
+            )
+        return s.execute(q.order_by(Judgement.id.desc()).limit(1)).scalars().first()
+
+    @staticmethod
+    def not_same_pairs(s: Session) -> set[frozenset[int]]:
+        rows = s.execute(
+            select(Judgement.entity_id, Judgement.other_id).where(
+                Judgement.kind == "not_same", Judgement.undone_at.is_(None)
+            )
+        )
+        return {frozenset(r) for r in rows}
+
+    @staticmethod
+    def move_entity(s: Session, keep: int, other: int) -> dict:
+        """Move the other entity's aliases and mentions to `keep`; returns what moved, for an undo."""
+        aliases = list(s.execute(select(Alias.id).where(Alias.entity_id == other)).scalars())
+        s.execute(update(Alias).where(Alias.entity_id == other).values(entity_id=keep))
+        both = set(
+            s.execute(
+                select(Mention.claim_id).where(
+                    Mention.entity_id == keep,
+                    Mention.claim_id.in_(select(Mention.claim_id).where(Mention.entity_id == other)),
+                )
+            ).scalars()
+        )
+        mentions = [
+            tuple(r)
+            for r in s.execute(select(Mention.claim_id, Mention.role).where(Mention.entity_id == other))
+        ]
+        moved = [[c, r] for c, r in mentions if c not in both]
+        dropped = [[c, r] for c, r in mentions if c in both]
+        s.execute(delete(Mention).where(Mention.entity_id == other, Mention.claim_id.in_(sorted(both))))
+        s.execute(update(Mention).where(Mention.entity_id == other).values(entity_id=keep))
+        s.execute(update(Entity).where(Entity.id == other).values(merged_into=keep))
+        return {"aliases": aliases, "moved": moved, "dropped": dropped}
+
+    @staticmethod
+    def restore_entity(s: Session, keep: int, other: int, moved: dict) -> None:
+        """Undo `move_entity` exactly."""
+        if moved.get("aliases"):
+            s.execute(update(Alias).where(Alias.id.in_(moved["aliases"])).values(entity_id=other))
+        claims = [c for c, _ in moved.get("moved", [])]
+        if claims:
+            s.execute(
+                update(Mention)
+                .where(Mention.entity_id == keep, Mention.claim_id.in_(claims))
+                .values(entity_id=other)
+            )
+        rows = [{"claim_id": c, "entity_id": other, "role": r} for c, r in moved.get("dropped", [])]
+        if rows:
+            s.execute(insert(Mention), rows)
+        s.execute(update(Entity).where(Entity.id == other).values(merged_into=None))
+
+    def merged_entities(self) -> dict[int, str]:
+        """Entities currently merged into another: id -> name."""
+        with self.reading() as s:
+            return _pairs(s.execute(select(Entity.id, Entity.name).where(Entity.merged_into.is_not(None))))
+
+    @staticmethod
+    def add_judgement(s: Session, **values: Any) -> int:
+        return s.execute(insert(Judgement).values(**values).returning(Judgement.id)).scalar_one()
+
+    @staticmethod
+    def undo_judgement(s: Session, judgement_id: int) -> None:
+        s.execute(update(Judgement).where(Judgement.id == judgement_id).values(undone_at=utcnow()))
+
+    @staticmethod
+    def set_entity_kind(s: Session, entity_id: int, kind: str) -> None:
+        s.execute(update(Entity).where(Entity.id == entity_id).values(kind=kind))
 
     def meta(self, key: str) -> str | None:
         with self.reading() as s:

@@ -1,6 +1,6 @@
 """Readers: one module per input format, each turning text into the same plain dataclasses.
 
-No reader touches the database; `read_document` picks the reader by extension and content.
+No reader touches the database; `reader.parse_stories` picks the reader by extension and content.
 """
 
 from __future__ import annotations
