@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 
 from rapidfuzz import fuzz
@@ -206,6 +207,7 @@ def _scaled(text: str) -> float | None:
     return value
 
 
+@lru_cache(maxsize=65536)
 def figures_of(text: str) -> tuple[Figure, ...]:
     """Money, percentages, durations, dates and counts in a sentence."""
     t = fold(text)
@@ -222,10 +224,12 @@ def figures_of(text: str) -> tuple[Figure, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=65536)
 def is_negated(text: str) -> bool:
     return bool(NEGATION.search(fold(split_attribution(text)[0])))
 
 
+@lru_cache(maxsize=65536)
 def wanted_answers(question: str) -> frozenset[str]:
     """What kind of evidence would settle a question."""
     q = strip_hedges(question)
@@ -344,7 +348,8 @@ def similarity(a: Features, b: Features, weights: Weights = MappingProxyType({})
 def _conflicting_figures(a: Features, b: Features) -> Figure | None:
     for fa in a.figures:
         for fb in b.figures:
-            comparable = fa.kind == fb.kind and fa.kind in ("money", "percent", "count")
+            # Counts are left out: "contract 71" and "contract 1" name things, they do not disagree.
+            comparable = fa.kind == fb.kind and fa.kind in ("money", "percent")
             if (
                 comparable
                 and fa.value
@@ -359,6 +364,10 @@ def compare_statements(new: Features, old: Features, weights: Weights) -> Match 
     """same_as or contradicts between two claims of the same kind."""
     if len(_matched(new.terms, old.terms)) < 2 or _weighted_dice(_items(new), _items(old), weights) < 0.3:
         return None  # sharing entities is not saying the same thing
+    counts_a = {g.value for g in new.figures if g.kind == "count"}
+    counts_b = {g.value for g in old.figures if g.kind == "count"}
+    if counts_a and counts_b and not counts_a & counts_b:
+        return None  # "contract 71" and "contract 1": different things, not one disputed
     sim = similarity(new, old, weights)
     if new.kind == old.kind == "fact":
         if new.negated != old.negated:
@@ -374,7 +383,10 @@ def compare_statements(new: Features, old: Features, weights: Weights) -> Match 
         return Match(
             "same_as", new.claim_id, old.claim_id, sim, f"similar, but one adds {added}", can_act=False
         )
-    duplicate = _weighted_dice(_items(new), _items(old), weights) >= 0.85
+    same_figures = sorted((g.kind, g.value) for g in new.figures) == sorted(
+        (g.kind, g.value) for g in old.figures
+    )
+    duplicate = same_figures and _weighted_dice(_items(new), _items(old), weights) >= 0.85
     return Match(
         "same_as", new.claim_id, old.claim_id, sim, f"same statement ({sim:.2f})", duplicate=duplicate
     )
@@ -533,6 +545,7 @@ def aside_clauses(question: str) -> list[str]:
     return _BEYOND.findall(question)
 
 
+@lru_cache(maxsize=65536)
 def excluded_terms(question: str) -> frozenset[str]:
     """Terms of the question's "beyond X" clauses."""
     found = aside_clauses(strip_hedges(question))

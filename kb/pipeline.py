@@ -8,10 +8,12 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from kb import extract, lifecycle, match
@@ -24,6 +26,8 @@ from kb.settings import MAX_CANDIDATES, Thresholds, gazetteer_paths
 from kb.store import CandidateRow, Store, utcnow
 from kb.text import content_hash, split_attribution, text_hash
 
+RETRIES = 5  # attempts at one story when another writer got there first
+MAX_LINKS_PER_KIND = 3  # links of one kind an incoming claim may make
 INITIAL = {Kind.fact: State.reported, Kind.question: State.unclear, Kind.watch: State.watching}
 OWN_STANCE = {Kind.fact: Stance.asserts, Kind.question: Stance.questions, Kind.watch: Stance.watches}
 REPEAT_STANCE = {Kind.fact: Stance.supports, Kind.question: Stance.questions, Kind.watch: Stance.watches}
@@ -100,20 +104,29 @@ class Ingestor:
         return self._resolver
 
     def ingest(self, story: ParsedStory, path: str) -> IngestResult:
-        """Store one parsed story in one transaction; identical content is skipped."""
-        result = IngestResult(path=path, title=story.title)
+        """Store one parsed story in one transaction; identical content is skipped. Another process
+        writing the same story or entity at the same moment makes this one retry, not fail."""
         digest = content_hash(story.raw)
-        try:
-            with self.store.transaction() as s:
-                existing = self.store.story_by_hash(s, digest)
-                if existing is not None:
-                    result.story_id, result.duplicate = existing, True
-                    return result
-                self._store_story(s, story, path, digest, result)
-        except Exception:
-            self._resolver = None  # aliases learnt in the rolled-back transaction are gone
-            raise
-        return result
+        for attempt in range(RETRIES):
+            result = IngestResult(path=path, title=story.title)
+            try:
+                with self.store.transaction() as s:
+                    self.store.lock_writers(s)
+                    existing = self.store.story_by_hash(s, digest)
+                    if existing is not None:
+                        result.story_id, result.duplicate = existing, True
+                        return result
+                    self._store_story(s, story, path, digest, result)
+                return result
+            except (IntegrityError, OperationalError):
+                self._resolver = None  # aliases learnt in the rolled-back transaction are gone
+                if attempt == RETRIES - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+            except Exception:
+                self._resolver = None
+                raise
+        raise AssertionError("unreachable")
 
     def _store_story(
         self, s: Session, story: ParsedStory, path: str, digest: str, result: IngestResult
@@ -331,7 +344,16 @@ class Ingestor:
             found = match.best_match(new, old, kinds, weights)
             if found is not None and found.score >= self.thresholds.suggest:
                 out.append(found)
-        return out
+        # The strongest few of each kind: a claim answers or repeats a handful of others, and keeping the
+        # rest would make a dense topic quadratic in links.
+        out.sort(key=lambda m: -m.score)
+        kept: dict[str, int] = {}
+        best = []
+        for m in out:
+            kept[m.kind] = kept.get(m.kind, 0) + 1
+            if kept[m.kind] <= MAX_LINKS_PER_KIND:
+                best.append(m)
+        return best
 
     def _link(
         self,

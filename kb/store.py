@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, update
+from sqlalchemy import DateTime, and_, delete, func, insert, or_, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from kb.db import make_engine
+from kb.errors import StoreError
 from kb.models import (
     ACTIVE_LINK,
     Alias,
@@ -97,6 +99,13 @@ class Store:
             yield session
 
     # ----------------------------------------------------------------- writes (inside a transaction)
+
+    @staticmethod
+    def lock_writers(s: Session) -> None:
+        """One ingest at a time per database, so matching sees every committed claim: PostgreSQL takes a
+        transaction-level advisory lock (SQLite writers already queue on BEGIN IMMEDIATE)."""
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(sql_text("SELECT pg_advisory_xact_lock(4243)"))
 
     @staticmethod
     def story_by_hash(s: Session, content_hash: str) -> int | None:
@@ -986,6 +995,69 @@ class Store:
     def set_entity_kind(s: Session, entity_id: int, kind: str) -> None:
         s.execute(update(Entity).where(Entity.id == entity_id).values(kind=kind))
 
+    # ---------------------------------------------------------------------------- backup
+
+    DUMP_TABLES = (
+        "source",
+        "story",
+        "entity",
+        "alias",
+        "claim",
+        "evidence",
+        "mention",
+        "claim_link",
+        "event",
+        "judgement",
+        "term_stat",
+        "meta",
+    )
+
+    def dump_rows(self) -> Iterator[tuple[str, dict]]:
+        """Every row of every table, in dependency order and primary-key order, as plain values."""
+        tables = SQLModel.metadata.tables
+        with self.reading() as s:
+            for name in self.DUMP_TABLES:
+                table = tables[name]
+                for row in s.execute(select(table).order_by(*table.primary_key.columns)).mappings():
+                    if name == "meta" and row["key"] == "schema_version":
+                        continue
+                    yield name, {k: _plain(v) for k, v in row.items()}
+
+    def is_empty(self) -> bool:
+        with self.reading() as s:
+            tables = (Story, Entity, Claim, Event)
+            return not any(s.execute(select(func.count()).select_from(t)).scalar_one() for t in tables)
+
+    def load_rows(self, rows: Iterable[tuple[str, dict]], batch: int = 1000) -> int:
+        """Insert dumped rows into this (empty) database in one transaction; returns how many."""
+        tables = SQLModel.metadata.tables
+        count = 0
+        with self.transaction() as s:
+            pending: list[dict] = []
+            current: str | None = None
+            for name, row in rows:
+                if name not in tables:
+                    raise StoreError(f"unknown table {name!r} in the dump")
+                if name != current or len(pending) >= batch:
+                    if pending and current:
+                        s.execute(insert(tables[current]), pending)
+                    pending, current = [], name
+                pending.append(_typed(tables[name], row))
+                count += 1
+            if pending and current:
+                s.execute(insert(tables[current]), pending)
+            if s.get_bind().dialect.name == "postgresql":
+                for name in self.DUMP_TABLES:
+                    if "id" in tables[name].columns:
+                        # Table names come from DUMP_TABLES, never from the input.
+                        s.execute(
+                            sql_text(
+                                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
+                            )
+                        )
+        return count
+
     def meta(self, key: str) -> str | None:
         with self.reading() as s:
             return s.execute(select(Meta.value).where(Meta.key == key)).scalar()
@@ -1056,6 +1128,22 @@ class Store:
                 "links": dict(sorted(links.items())),
                 "events": count(Event),
             }
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _typed(table: Any, row: dict) -> dict:
+    """A dumped row with its times turned back into datetimes."""
+    out = {}
+    for key, value in row.items():
+        column = table.columns.get(key)
+        if column is None:
+            raise StoreError(f"unknown column {table.name}.{key} in the dump")
+        is_time = any(isinstance(t, DateTime) for t in (column.type, getattr(column.type, "impl", None)))
+        out[key] = datetime.fromisoformat(value) if is_time and isinstance(value, str) else value
+    return out
 
 
 def _event_time(clock: str) -> Any:
