@@ -1,0 +1,15 @@
+"""The `kb` command line: parse arguments, call the library, render. Heavy modules load per command;
+each group of commands lives in its own module and registers itself on the one typer app, in the order
+`kb --help` lists them."""
+
+# isort: off
+from kb.cli.common import app
+from kb.cli import ingest, queries, decisions, timeline, watch, graph, backup  # noqa: F401  (registers commands)
+# isort: on
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the `kb` console script."""
+    app()
