@@ -8,15 +8,10 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from textwrap import dedent
 
 import pytest
 
 PG_ADMIN = os.environ.get("KB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-SEED = SHARED / "seeds" / "000_ee0bf775084476f8.txt"
-needs_seed = pytest.mark.skipif(not SEED.exists(), reason="../shared is not beside the project")
 
 
 def _pg_admin():  # type: ignore[no-untyped-def]
@@ -64,50 +59,6 @@ def store(db_url: str) -> Iterator:
     s = Store(db_url)
     yield s
     s.engine.dispose()
-
-
-def brief(
-    title: str,
-    publisher: str,
-    published: str,
-    known: list[str] = (),
-    unclear: list[str] = (),  # type: ignore[assignment]
-    watch: list[str] = (),
-    caveats: list[str] = (),
-) -> str:  # type: ignore[assignment]
-    """A sectioned brief in the seed's layout."""
-
-    def bullets(items: list[str]) -> str:
-        return "\n".join(f"  • {i}" for i in items)
-
-    parts = [
-        f"Illustrative photo for: {title}",
-        "",
-        f"Published {published}",
-        "",
-        f"Summary: {known[0] if known else title}",
-        "",
-    ]
-    for heading, items in (
-        ("What We Know", known),
-        ("What’s Still Unclear", unclear),
-        ("What to Watch Next", watch),
-        ("Source Transparency", caveats),
-    ):
-        if items:
-            parts += [heading, "", bullets(list(items)), ""]
-    parts += [
-        "Sources",
-        "",
-        "Leave a Reply",
-        "",
-        f"Discover more from {publisher}",
-        "",
-        "Subscribe now to keep reading and get access to the full archive.",
-        "",
-        "Continue reading",
-    ]
-    return dedent("\n".join(parts)) + "\n"
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import typer.main
-from conftest import ROOT, brief
+from helpers import ROOT, brief
 from typer.testing import CliRunner, Result
 
 from kb.cli import app

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import brief
+from helpers import brief
 from test_matching import ANTHROPIC_Q, BASE, FACT, REVENUE_Q, follow_up
 from typer.testing import CliRunner
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from conftest import ROOT
+from helpers import ROOT
 
 from kb.cli import app
 

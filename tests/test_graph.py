@@ -7,7 +7,7 @@ import json
 
 import networkx as nx
 import pytest
-from conftest import ROOT, brief
+from helpers import ROOT, brief
 from typer.testing import CliRunner
 
 from kb import curate, graph

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import brief
+from helpers import brief
 
 from kb import match, pipeline
 from kb.settings import Thresholds

@@ -15,7 +15,7 @@ def test_a_new_database_gets_the_current_schema_version(db_url):
 
 
 def test_an_older_database_is_upgraded_on_open_and_keeps_its_data(db_url, monkeypatch):
-    from conftest import brief
+    from helpers import brief
 
     from kb.parse.reader import Document, parse_document
     from kb.pipeline import Ingestor

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT, SEED, needs_seed
+from helpers import ROOT, SEED, needs_seed
 from sqlalchemy import text
 
 DEMO_RECAP = ROOT / "data" / "corpus" / "2026-06-18-seed-recap.txt"

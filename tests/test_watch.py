@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from conftest import ROOT, brief
+from helpers import ROOT, brief
 from test_matching import ANTHROPIC_Q, BASE, REVENUE_Q, follow_up
 from typer.testing import CliRunner
 

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-# The brief builder of the suite's top-level conftest (its fixtures are inherited as usual).
-_spec = importlib.util.spec_from_file_location(
-    "kb_tests_conftest", Path(__file__).resolve().parents[1] / "conftest.py"
-)
-assert _spec and _spec.loader
-_top = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_top)
-brief = _top.brief
+from helpers import brief
 
 
 def kb(url: str, *args: str, **kw):  # type: ignore[no-untyped-def]
