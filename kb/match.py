@@ -152,6 +152,7 @@ class Features:
     wants: frozenset[str] = field(default_factory=frozenset)  # answer types a question wants
     excluded: frozenset[str] = frozenset()  # a question's "beyond X" terms: known already, not asked
     aside: frozenset[int] = frozenset()  # entities of a question's "beyond X" clauses
+    heads: frozenset[str] = frozenset()  # first four letters of each term: a cheap test for shared terms
     source_id: int | None = None
 
 
@@ -281,7 +282,17 @@ def _match_term(a: str, b: str) -> bool:
 
 
 def _matched(terms: Iterable[str], pool: frozenset[str]) -> list[str]:
-    return [t for t in terms if t in pool or any(_match_term(t, p) for p in pool)]
+    """The terms that some pool term matches (equal, or a variant sharing its first four letters)."""
+    index = _prefix_index(pool)
+    return [t for t in terms if t in pool or any(_match_term(t, p) for p in index.get(t[:4], ()))]
+
+
+@lru_cache(maxsize=16384)
+def _prefix_index(pool: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for term in pool:
+        index.setdefault(term[:4], []).append(term)
+    return {k: tuple(v) for k, v in index.items()}
 
 
 Weights = Mapping[str, float]
@@ -502,6 +513,8 @@ def best_match(
     new: Features, old: Features, entity_kinds: Mapping[int, str], weights: Weights = MappingProxyType({})
 ) -> Match | None:
     """The strongest relation between an incoming claim and an existing one, if any."""
+    if (new.kind == old.kind or "watch" in (new.kind, old.kind)) and len(new.heads & old.heads) < 2:
+        return None  # fewer than two shared terms: neither a repeat nor a touch
     if new.kind == old.kind:
         return compare_statements(new, old, weights)
     if new.kind == "fact" and old.kind == "question":
@@ -577,6 +590,7 @@ def features(
         source_id=source_id,
         excluded=excluded_terms(text) if question else frozenset(),
         aside=aside,
+        heads=frozenset(t[:4] for t in terms),
     )
 
 

@@ -92,6 +92,7 @@ class Ingestor:
         self.thresholds = thresholds or Thresholds()
         self.gazetteer = load_gazetteer(gazetteer_paths())
         self._resolver: Resolver | None = None
+        self._candidate_features: dict[int, match.Features] = {}
 
     def resolver(self, s: Session) -> Resolver:
         if self._resolver is None:
@@ -155,8 +156,8 @@ class Ingestor:
 
         mentioned = [self._mentions(s, c, story_id, result) for c in story.claims]
         context = self._context(s, story, mentioned, story_id, result)
-        for m in mentioned:
-            self.store.count_terms(s, sorted(m.terms))
+        self.store.count_terms(s, Counter(t for m in mentioned for t in m.terms))
+        self._candidate_features = {}
         candidates = self.store.candidates(
             s, set().union(context, *[m.subject for m in mentioned]), story_id, MAX_CANDIDATES
         )
@@ -338,10 +339,7 @@ class Ingestor:
         for c in candidates:
             if not (new.entities | new.context) & (c.subject | c.context):
                 continue
-            old = match.features(
-                c.id, c.kind, c.text, frozenset(c.terms.split()), c.subject, c.context, c.source_id, c.aside
-            )
-            found = match.best_match(new, old, kinds, weights)
+            found = match.best_match(new, self._features(c), kinds, weights)
             if found is not None and found.score >= self.thresholds.suggest:
                 out.append(found)
         # The strongest few of each kind: a claim answers or repeats a handful of others, and keeping the
@@ -354,6 +352,16 @@ class Ingestor:
             if kept[m.kind] <= MAX_LINKS_PER_KIND:
                 best.append(m)
         return best
+
+    def _features(self, c: CandidateRow) -> match.Features:
+        """A candidate's features, computed once per story however many incoming claims meet it."""
+        cached = self._candidate_features.get(c.id)
+        if cached is None:
+            cached = match.features(
+                c.id, c.kind, c.text, frozenset(c.terms.split()), c.subject, c.context, c.source_id, c.aside
+            )
+            self._candidate_features[c.id] = cached
+        return cached
 
     def _link(
         self,

@@ -7,7 +7,7 @@ and dicts for the layers above (graph, diff, watch, render).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -289,18 +289,21 @@ class Store:
         )
 
     @staticmethod
-    def count_terms(s: Session, terms: list[str]) -> None:
-        """Add one to the document frequency of each term (one claim's terms)."""
-        if not terms:
+    def count_terms(s: Session, counts: Mapping[str, int]) -> None:
+        """Add to the document frequency of each term (how many of the new claims use it)."""
+        if not counts:
             return
-        rows = [{"term": t, "df": 1} for t in sorted(set(terms))]
+        rows = [{"term": t, "df": n} for t, n in sorted(counts.items())]
         dialect = s.get_bind().dialect.name
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as upsert
         else:
             from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-        stmt = upsert(TermStat).values(rows)
-        s.execute(stmt.on_conflict_do_update(index_elements=["term"], set_={"df": TermStat.df + 1}))
+        stmt = upsert(TermStat)
+        s.execute(
+            stmt.on_conflict_do_update(index_elements=["term"], set_={"df": TermStat.df + stmt.excluded.df}),
+            rows,
+        )
 
     @staticmethod
     def term_frequencies(s: Session, terms: Iterable[str]) -> tuple[dict[str, int], int]:
@@ -334,18 +337,7 @@ class Store:
         reason: str,
         story_id: int | None,
     ) -> int | None:
-        """Record a link unless one of this kind already joins the two claims (decisions are kept)."""
-        existing = s.execute(
-            select(ClaimLink.id).where(
-                ClaimLink.kind == kind,
-                or_(
-                    and_(ClaimLink.src_id == src, ClaimLink.dst_id == dst),
-                    and_(ClaimLink.src_id == dst, ClaimLink.dst_id == src),
-                ),
-            )
-        ).scalar()
-        if existing is not None:
-            return None
+        """Record a link from or to a claim this transaction created (so no decision on it exists yet)."""
         return s.execute(
             insert(ClaimLink)
             .values(
