@@ -510,6 +510,8 @@ def recompute(
     states = store.claim_states(s, claim_ids)
     texts = store.claim_texts(s, claim_ids)
     changes: list[Change] = []
+    updates: list[tuple[int, str, float]] = []
+    events: list[dict] = []
     for cid in sorted(claim_ids):
         kind, old_state, old_conf, _ = states[cid]
         state, conf, rule = lifecycle.derive(inputs[cid])
@@ -518,26 +520,30 @@ def recompute(
         moved = is_new or state != old_state or abs(conf - old_conf) >= 0.005
         if not moved and not (force_event and cid in force_event):
             continue
-        store.set_state(s, cid, state, conf)
+        updates.append((cid, state, conf))
         action = _action(None if is_new else old_state, state, kind)
         if force_event and cid in force_event and action == "confidence" and state == old_state:
             action = "decision"
         reason = "; ".join(x for x in (reasons.get(cid, ""), rule) if x)
-        store.add_event(
-            s,
-            claim_id=cid,
-            action=action,
-            old_state=None if is_new else old_state,
-            new_state=state,
-            old_confidence=None if is_new else old_conf,
-            new_confidence=conf,
-            at_published=at_published,
-            at_ingested=at_ingested,
-            story_id=story_id,
-            analyst=analyst,
-            reason=reason,
+        events.append(
+            {
+                "claim_id": cid,
+                "entity_id": None,
+                "action": action,
+                "old_state": None if is_new else old_state,
+                "new_state": state,
+                "old_confidence": None if is_new else old_conf,
+                "new_confidence": conf,
+                "at_published": at_published,
+                "at_ingested": at_ingested,
+                "story_id": story_id,
+                "analyst": analyst,
+                "reason": reason,
+            }
         )
         changes.append(Change(cid, texts.get(cid, ""), action, None if is_new else old_state, state, reason))
+    store.set_states(s, updates)
+    store.add_events(s, events)
     return changes
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, and_, delete, func, insert, or_, update
+from sqlalchemy import DateTime, and_, bindparam, delete, func, insert, or_, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -411,12 +411,24 @@ class Store:
         return _pairs(s.execute(select(Claim.id, Claim.text).where(Claim.id.in_(ids)))) if ids else {}
 
     @staticmethod
-    def set_state(s: Session, claim_id: int, state: str, confidence: float) -> None:
-        s.execute(update(Claim).where(Claim.id == claim_id).values(state=state, confidence=confidence))
-
-    @staticmethod
     def set_analyst_state(s: Session, claim_id: int, state: str | None) -> None:
         s.execute(update(Claim).where(Claim.id == claim_id).values(analyst_state=state))
+
+    @staticmethod
+    def set_states(s: Session, updates: list[tuple[int, str, float]]) -> None:
+        """Many claims' state and confidence in one statement."""
+        if updates:
+            s.execute(
+                update(Claim.__table__)
+                .where(Claim.__table__.c.id == bindparam("cid"))
+                .values(state=bindparam("new_state"), confidence=bindparam("new_conf")),
+                [{"cid": c, "new_state": st, "new_conf": conf} for c, st, conf in updates],
+            )
+
+    @staticmethod
+    def add_events(s: Session, rows: list[dict]) -> None:
+        if rows:
+            s.execute(insert(Event), rows)
 
     @staticmethod
     def add_event(s: Session, **values: Any) -> None:
