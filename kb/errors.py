@@ -19,10 +19,6 @@ class NotFound(KbError):
     """An entity, claim or suggestion named by the user does not exist."""
 
 
-class Ambiguous(KbError):
-    """A name matches several entities and the user must pick one."""
-
-
 class DecisionError(KbError):
     """An analyst decision is not allowed in the claim's current state."""
 

@@ -17,7 +17,6 @@ from kb.models import Kind, State
 RELIABILITY = {"A": 0.9, "B": 0.8, "C": 0.7, "D": 0.5, "E": 0.35, "F": 0.6}
 PRELIMINARY_WEIGHT = 0.85  # a story that calls itself preliminary counts for less
 DOUBT_WEIGHT = 0.25  # a later "still unclear" takes off up to a quarter of the confidence
-GRADES = tuple(RELIABILITY)
 
 # ICD 203 estimative language, upper bounds.
 ESTIMATIVE = [
