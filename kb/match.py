@@ -388,6 +388,12 @@ def compare_statements(new: Features, old: Features, weights: Weights) -> Match 
         fig = _conflicting_figures(new, old)
         if fig is not None:
             return Match("contradicts", new.claim_id, old.claim_id, sim, f"conflicting figure ({fig.text})")
+    if new.entities - old.entities and old.entities - new.entities:
+        # "staff in Singapore and Canada" against "staff in Canada and Germany": each names what the other
+        # does not, so they may not be one statement; an analyst decides.
+        return Match(
+            "same_as", new.claim_id, old.claim_id, sim, "similar, but about different entities", can_act=False
+        )
     added = _added_figures(new, old)
     if added:
         # "fined X 500 million for breaching Y" repeats "X breached Y" but says more: an analyst decides.

@@ -201,3 +201,16 @@ def test_ingest_scores_the_same_candidates_however_many_unrelated_claims_the_kb_
         )
     )
     assert len(calls) <= with_small_kb
+
+
+def test_repeats_about_different_entities_wait_for_an_analyst(store, ingest):
+    ingest(BASE)
+    ingest(follow_up("Ledger Two", "Microsoft employs thousands of staff in Singapore and Canada."))
+    ingest(
+        follow_up(
+            "Third Wire", "Microsoft employs thousands of staff in Canada and Germany.", day="2026-06-26"
+        )
+    )
+    first = claim(store, "Microsoft employs thousands of staff in Singapore and Canada.")
+    assert first["state"] == "reported"
+    assert any(s["claim_id"] == first["id"] and s["kind"] == "same_as" for s in store.suggestion_rows())
