@@ -86,8 +86,9 @@ class Resolver:
         return bool(key) and (key in self.aliases or key in self.gazetteer)
 
     def learn(self, key: str, entity_id: int) -> None:
+        if self._fuzzy_keys is not None and key not in self.aliases and len(key) >= 6:
+            self._fuzzy_keys.append(key)
         self.aliases[key] = entity_id
-        self._fuzzy_keys = None
 
     def resolve(self, name: str) -> Resolution | None:
         key = alias_key(name)

@@ -39,6 +39,8 @@ from kb.models import (
     TermStat,
 )
 
+CHUNK = 5000  # ids per IN list (PostgreSQL takes at most 65,535 parameters in one statement)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -479,6 +481,13 @@ class Store:
         return rows[:limit] if limit else rows
 
     def _shape_claims(self, s: Session, claims: list[Claim], as_of: Moment | None = None) -> list[dict]:
+        """Claims as dicts; in chunks, so no statement carries more ids than a database accepts."""
+        out: list[dict] = []
+        for i in range(0, len(claims), CHUNK):
+            out += self._shape_chunk(s, claims[i : i + CHUNK], as_of)
+        return out
+
+    def _shape_chunk(self, s: Session, claims: list[Claim], as_of: Moment | None) -> list[dict]:
         ids = [c.id for c in claims]
         if not ids:
             return []
@@ -681,6 +690,15 @@ class Store:
                     )
             return rows
 
+    def entity_by_alias(self, key: str) -> int | None:
+        """The entity an exact alias key names (the fast path of a lookup)."""
+        with self.reading() as s:
+            return s.execute(select(Alias.entity_id).where(Alias.key == key)).scalar()
+
+    def entity_display_names(self) -> dict[int, str]:
+        with self.reading() as s:
+            return _pairs(s.execute(select(Entity.id, Entity.name).where(Entity.merged_into.is_(None))))
+
     def entity_names(self) -> list[tuple[int, str, str]]:
         """(entity id, alias key, alias name) for every alias, for lookups by name."""
         with self.reading() as s:
@@ -698,17 +716,15 @@ class Store:
                 for a in s.execute(select(Alias.name).where(Alias.entity_id == entity_id)).scalars()
                 if a != e.name
             ]
-            claim_ids = list(
-                s.execute(
-                    select(Mention.claim_id).where(Mention.entity_id == entity_id, Mention.role != "context")
-                ).scalars()
-            )
+            named = select(Mention.claim_id).where(Mention.entity_id == entity_id, Mention.role != "context")
             claims = self._shape_claims(
                 s,
-                [c for (c,) in s.execute(select(Claim).where(Claim.id.in_(claim_ids)).order_by(Claim.id))],
+                [c for (c,) in s.execute(select(Claim).where(Claim.id.in_(named)).order_by(Claim.id))],
                 as_of,
             )
-            claim_ids = [c["id"] for c in claims]
+            # A subquery, not a list of ids: an entity in a third of all claims must not make a statement
+            # with hundreds of thousands of parameters.
+            claim_ids: Any = named if as_of is None else [c["id"] for c in claims]
             related = s.execute(
                 select(Entity.id, Entity.name, Entity.kind, func.count())
                 .join(Mention, Mention.entity_id == Entity.id)

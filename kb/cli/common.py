@@ -142,10 +142,12 @@ def _emit(fmt: Fmt, data: Any, table: Any, md: Any) -> None:
 
 
 def _entity_id(store: Store, name: str) -> int:
-    from kb.resolve import lookup
+    from kb.resolve import alias_key, lookup
 
-    names = {e["id"]: e["name"] for e in store.entity_rows(include_unused=True)}
-    found = lookup(name, store.entity_names(), names)
+    exact = store.entity_by_alias(alias_key(name))
+    if exact is not None:
+        return exact
+    found = lookup(name, store.entity_names(), store.entity_display_names())
     if found.entity_id is None:
         hint = (
             f"did you mean: {', '.join(found.suggestions)}"
