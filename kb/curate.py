@@ -109,3 +109,22 @@ def set_kind(store: Store, entity_id: int, kind: str, analyst: str | None = None
     with store.transaction() as s:
         store.set_entity_kind(s, entity_id, kind)
         _event(store, s, entity_id, "kind", f"kind set to {kind}", analyst or analyst_name())
+
+
+def decide_suggestion(
+    store: Store, judgement_id: int, accept: bool, because: str, analyst: str | None = None
+) -> str:
+    """Accept (merge the new entity into the known one) or reject (keep them apart) an entity suggestion."""
+    with store.transaction() as s:
+        j = store.judgement(s, judgement_id)
+        if j is None or j.kind != "suggested" or j.undone_at is not None:
+            raise DecisionError(
+                f"no open entity suggestion e{judgement_id}", hint="list them with: kb review"
+            )
+        keep, other = j.entity_id, j.other_id
+        store.undo_judgement(s, judgement_id)
+    if accept:
+        merge(store, keep, other, because or "accepted suggestion", analyst)
+        return "merged"
+    not_same(store, keep, other, because or "rejected suggestion", analyst)
+    return "kept apart"

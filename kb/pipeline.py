@@ -238,6 +238,8 @@ class Ingestor:
         if alias_key(name) not in {a[1] for a in aliases}:
             aliases.append((name, alias_key(name), "extracted"))
         eid = self.store.add_entity(s, found.new_name, key, found.kind, aliases, story_id)
+        if found.looks_like is not None and found.looks_like != eid:
+            self.store.suggest_same_entity(s, found.looks_like, eid, f"{name!r} is spelled like a known name")
         for _, k, _ in aliases:
             resolver.learn(k, eid)
         result.new_entities.append(found.new_name)

@@ -354,6 +354,10 @@ def entity_profile_md(p: dict) -> str:
 # ------------------------------------------------------------------------------ review, ingest, stats
 
 
+def _suggested(r: dict, claim: str, entity: str, text: str) -> str:
+    return f"#{r[claim]} {r[text]}" if r[claim] is not None else f"entity #{r.get(entity)} {r[text]}"
+
+
 def suggestions_table(rows: list[dict]) -> Table:
     table = _table(
         "suggestions (kb review accept|reject ID)", ("id", "kind", "claim", "other claim", "score", "reason")
@@ -362,9 +366,9 @@ def suggestions_table(rows: list[dict]) -> Table:
         table.add_row(
             cell(r["id"]),
             cell(r["kind"]),
-            cell(f"#{r['claim_id']} {r['claim_text']}"),
-            cell(f"#{r['other_claim_id']} {r['other_text']}"),
-            cell(f"{r['score']:.2f}"),
+            cell(_suggested(r, "claim_id", "entity_id", "claim_text")),
+            cell(_suggested(r, "other_claim_id", "other_entity_id", "other_text")),
+            cell("" if r["score"] is None else f"{r['score']:.2f}"),
             cell(r["reason"]),
         )
     return table
@@ -377,9 +381,9 @@ def suggestions_md(rows: list[dict]) -> str:
             (
                 r["id"],
                 r["kind"],
-                f"#{r['claim_id']} {r['claim_text']}",
-                f"#{r['other_claim_id']} {r['other_text']}",
-                f"{r['score']:.2f}",
+                _suggested(r, "claim_id", "entity_id", "claim_text"),
+                _suggested(r, "other_claim_id", "other_entity_id", "other_text"),
+                "" if r["score"] is None else f"{r['score']:.2f}",
                 r["reason"],
             )
             for r in rows

@@ -62,6 +62,7 @@ class Resolution:
     kind: str = "unknown"
     aliases: list[str] = field(default_factory=list)
     fuzzy_score: float | None = None
+    looks_like: int | None = None  # a new name close to this entity's: an analyst should say if it is
 
 
 class Resolver:
@@ -107,7 +108,7 @@ class Resolver:
         match = self._fuzzy(key)
         if match is not None:
             return Resolution(name, entity_id=self.aliases[match[0]], fuzzy_score=match[1])
-        return Resolution(name, new_name=_display(name), aliases=[_display(name)])
+        return Resolution(name, new_name=_display(name), aliases=[_display(name)], looks_like=self._near(key))
 
     def _fuzzy(self, key: str) -> tuple[str, float] | None:
         """A known alias spelled differently ("Micorsoft"): within `edits` letter edits (one more from 12
@@ -128,6 +129,17 @@ class Resolver:
         if len(rivals) > 1 or any(frozenset((self.aliases[best[0]], e)) in self.not_same for e in near):
             return None  # two entities fit, or one an analyst keeps apart: a new name, not a guess
         return best[0], float(best[1])
+
+    def _near(self, key: str) -> int | None:
+        """The entity whose alias is close to a name that was not taken as its alias (one edit beyond what
+        is taken automatically, or tied between entities, or kept apart by an analyst)."""
+        if len(key) < 6 or self._fuzzy_keys is None:
+            return None
+        allowed = self.edits + (1 if len(key) >= 12 else 0) + 1
+        found = process.extractOne(
+            key, self._fuzzy_keys, scorer=DamerauLevenshtein.distance, score_cutoff=allowed
+        )
+        return self.aliases[found[0]] if found else None
 
 
 def _display(name: str) -> str:

@@ -1004,6 +1004,54 @@ class Store:
             return _pairs(s.execute(select(Entity.id, Entity.name).where(Entity.merged_into.is_not(None))))
 
     @staticmethod
+    def suggest_same_entity(s: Session, entity_id: int, other_id: int, reason: str) -> None:
+        """Ask an analyst whether a new entity is an existing one (a "suggested" judgement)."""
+        if s.execute(
+            select(Judgement.id).where(
+                Judgement.kind.in_(["suggested", "not_same"]),
+                or_(
+                    and_(Judgement.entity_id == entity_id, Judgement.other_id == other_id),
+                    and_(Judgement.entity_id == other_id, Judgement.other_id == entity_id),
+                ),
+            )
+        ).first():
+            return
+        s.execute(
+            insert(Judgement).values(
+                kind="suggested", entity_id=entity_id, other_id=other_id, reason=reason, created_at=utcnow()
+            )
+        )
+
+    def entity_suggestions(self) -> list[dict]:
+        """Open entity suggestions, as review rows ("e" ids: accepting merges, rejecting keeps apart)."""
+        with self.reading() as s:
+            names = _pairs(s.execute(select(Entity.id, Entity.name)))
+            rows = s.execute(
+                select(Judgement)
+                .where(Judgement.kind == "suggested", Judgement.undone_at.is_(None))
+                .order_by(Judgement.id)
+            ).scalars()
+            return [
+                {
+                    "id": f"e{j.id}",
+                    "kind": "same_entity",
+                    "claim_id": None,
+                    "other_claim_id": None,
+                    "score": None,
+                    "reason": j.reason,
+                    "entity_id": j.entity_id,
+                    "other_entity_id": j.other_id,
+                    "claim_text": names.get(j.entity_id),
+                    "other_text": names.get(j.other_id),
+                }
+                for j in rows
+            ]
+
+    @staticmethod
+    def judgement(s: Session, judgement_id: int) -> Judgement | None:
+        return s.get(Judgement, judgement_id)
+
+    @staticmethod
     def add_judgement(s: Session, **values: Any) -> int:
         return s.execute(insert(Judgement).values(**values).returning(Judgement.id)).scalar_one()
 
@@ -1090,6 +1138,10 @@ class Store:
                 s.execute(update(Meta).where(Meta.key == key).values(value=value))
 
     def suggestion_rows(self) -> list[dict]:
+        """Suggested claim links, best first, then entity suggestions."""
+        return self._link_suggestions() + self.entity_suggestions()
+
+    def _link_suggestions(self) -> list[dict]:
         with self.reading() as s:
             rows = (
                 s.execute(

@@ -175,3 +175,34 @@ def test_graph_commands_from_the_command_line(sqlite_url, tmp_path):
     assert runner.invoke(app, ["alias", "add", "Azure", "Microsoft cloud platform"], env=env).exit_code == 0
     central = json.loads(runner.invoke(app, ["graph", "central", "--format", "json"], env=env).stdout)
     assert central[0]["name"] in ("Microsoft", "China")
+
+
+def test_a_name_two_letters_off_a_known_one_becomes_an_entity_suggestion(store, ingest):
+    ingest(brief("A firm", "Wire", "2026-06-20", known=["Investors backed Zorvexon in Oslo."]))
+    ingest(brief("Later", "Other Wire", "2026-06-21", known=["Recruiters say Zarvexan hired staff in Oslo."]))
+    names = {e["name"]: e["id"] for e in store.entity_rows()}
+    assert {"Zorvexon", "Zarvexan"} <= set(names)
+    suggestion = next(s for s in store.suggestion_rows() if s["kind"] == "same_entity")
+    assert {suggestion["entity_id"], suggestion["other_entity_id"]} == {names["Zorvexon"], names["Zarvexan"]}
+    assert (
+        curate.decide_suggestion(store, int(suggestion["id"][1:]), accept=True, because="same firm")
+        == "merged"
+    )
+    assert "Zarvexan" not in {e["name"] for e in store.entity_rows()}
+    assert not [s for s in store.suggestion_rows() if s["kind"] == "same_entity"]
+
+
+def test_rejecting_an_entity_suggestion_keeps_the_two_apart(sqlite_url, tmp_path):
+    env = {"KB_DATABASE_URL": sqlite_url, "NO_COLOR": "1", "COLUMNS": "200"}
+    runner = CliRunner()
+    for i, text in enumerate(
+        ["Investors backed Zorvexon in Oslo.", "Recruiters say Zarvexan hired staff in Oslo."]
+    ):
+        path = tmp_path / f"{i}.txt"
+        path.write_text(brief(f"Story {i}", f"Wire {i}", "2026-06-20", known=[text]), encoding="utf-8")
+        assert runner.invoke(app, ["ingest", str(path)], env=env).exit_code == 0
+    rows = json.loads(runner.invoke(app, ["review", "--format", "json"], env=env).stdout)
+    ident = next(r["id"] for r in rows if r["kind"] == "same_entity")
+    assert runner.invoke(app, ["review", "reject", ident], env=env).exit_code == 0
+    assert runner.invoke(app, ["merge", "Zorvexon", "Zarvexan"], env=env).exit_code == 1
+    assert runner.invoke(app, ["review", "accept", "x9"], env=env).exit_code == 2

@@ -11,6 +11,7 @@ from kb.cli.common import (
     FormatOpt,
     _decided,
     _emit,
+    _out,
     _store,
     app,
     review_app,
@@ -29,28 +30,39 @@ def review_list(ctx: typer.Context, fmt: FormatOpt = Fmt.table) -> None:
     _emit(fmt, _store(ctx).suggestion_rows(), render.suggestions_table, render.suggestions_md)
 
 
+def _review(ctx: typer.Context, ident: str, accept: bool, because: str) -> None:
+    """A link suggestion is a number; an entity suggestion is "e" and a number."""
+    if ident.casefold().startswith("e") and ident[1:].isdigit():
+        from kb.curate import decide_suggestion
+
+        _out(f"entities {decide_suggestion(_store(ctx), int(ident[1:]), accept, because)}")
+        return
+    if not ident.isdigit():
+        raise typer.BadParameter("a suggestion id from kb review (12, or e3 for an entity)", param_hint="ID")
+    from kb.pipeline import review
+
+    _decided(review(_store(ctx), int(ident), accept=accept, because=because))
+
+
 @review_app.command("accept")
 def review_accept(
     ctx: typer.Context,
-    link_id: Annotated[int, typer.Argument(metavar="ID")],
+    ident: Annotated[str, typer.Argument(metavar="ID", help="Suggestion id (e3 for an entity suggestion).")],
     because: Annotated[str, typer.Option(help="Why (kept in the history).")] = "",
 ) -> None:
-    """Accept a suggestion: the link acts as if it had scored above the automatic threshold."""
-    from kb.pipeline import review
-
-    _decided(review(_store(ctx), link_id, accept=True, because=because))
+    """Accept a suggestion: a link acts as if it had scored above the automatic threshold; an entity
+    suggestion merges the new entity into the known one."""
+    _review(ctx, ident, True, because)
 
 
 @review_app.command("reject")
 def review_reject(
     ctx: typer.Context,
-    link_id: Annotated[int, typer.Argument(metavar="ID")],
+    ident: Annotated[str, typer.Argument(metavar="ID", help="Suggestion id (e3 for an entity suggestion).")],
     because: Annotated[str, typer.Option(help="Why (kept in the history).")] = "",
 ) -> None:
-    """Reject a suggestion (or an automatic link): it stops acting and is never suggested again."""
-    from kb.pipeline import review
-
-    _decided(review(_store(ctx), link_id, accept=False, because=because))
+    """Reject a suggestion: a link stops acting and is never suggested again; two entities are kept apart."""
+    _review(ctx, ident, False, because)
 
 
 def _decision(action: str, doc: str) -> None:
