@@ -52,20 +52,6 @@ if str(HERE) not in sys.path:
 
 PG_ADMIN = os.environ.get("KB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 ROW_TABLES = ("claims", "evidence", "mentions", "events")
-# Tables in foreign-key order, for copying rows.
-TABLES = (
-    "source",
-    "story",
-    "entity",
-    "alias",
-    "claim",
-    "evidence",
-    "mention",
-    "claim_link",
-    "event",
-    "term_stat",
-    "meta",
-)
 TARGETS = {
     "ingest_large_sps": ("≥ 500 stories/s", lambda v: v >= 500),
     "growth": ("≤ 1.3x", lambda v: v <= 1.3),
@@ -209,12 +195,13 @@ def phase_raw(src_url: str, dst_url: str) -> dict:
     from sqlmodel import SQLModel
 
     from kb.db import make_engine
+    from kb.store import Store
 
     src, dst = make_engine(src_url), make_engine(dst_url)
     tables = SQLModel.metadata.tables
     data: list[tuple[Any, list[dict]]] = []
     with src.connect() as c:
-        for name in TABLES[:-1]:  # not meta: a new database already has its own
+        for name in Store.DUMP_TABLES[:-1]:  # foreign-key order; not meta: a new database has its own
             table = tables[name]
             data.append((table, [dict(r._mapping) for r in c.execute(select(table))]))
     total = sum(len(rows) for _, rows in data)
@@ -248,7 +235,11 @@ def phase_replicate(url: str, copies: int, max_entities: int, head: int = 50) ->
         def one(sql: str) -> Any:
             return c.execute(text(sql)).scalar()
 
-        mx = {t: int(one(f"SELECT coalesce(max(id), 0) FROM {t}")) for t in TABLES if "id" in tables[t].c}
+        mx = {
+            t: int(one(f"SELECT coalesce(max(id), 0) FROM {t}"))
+            for t in Store.DUMP_TABLES
+            if "id" in tables[t].c
+        }
         lo, hi = c.execute(text("SELECT min(published), max(published) FROM story")).one()
         if isinstance(lo, str):  # SQLite returns text for aggregates
             from datetime import datetime
