@@ -28,6 +28,7 @@ from kb.text import content_hash, split_attribution, text_hash
 
 RETRIES = 5  # attempts at one story when another writer got there first
 MAX_LINKS_PER_KIND = 3  # links of one kind an incoming claim may make
+FAQ_REPEAT = 0.45  # similarity from which an FAQ question is taken as its brief's own unclear question
 INITIAL = {Kind.fact: State.reported, Kind.question: State.unclear, Kind.watch: State.watching}
 OWN_STANCE = {Kind.fact: Stance.asserts, Kind.question: Stance.questions, Kind.watch: Stance.watches}
 REPEAT_STANCE = {Kind.fact: Stance.supports, Kind.question: Stance.questions, Kind.watch: Stance.watches}
@@ -93,6 +94,7 @@ class Ingestor:
         self.gazetteer = load_gazetteer(gazetteer_paths())
         self._resolver: Resolver | None = None
         self._candidate_features: dict[int, match.Features] = {}
+        self._story_questions: list[tuple[int, match.Features]] = []
 
     def resolver(self, s: Session) -> Resolver:
         if self._resolver is None:
@@ -158,6 +160,7 @@ class Ingestor:
         context = self._context(s, story, mentioned, story_id, result)
         self.store.count_terms(s, Counter(t for m in mentioned for t in m.terms))
         self._candidate_features = {}
+        self._story_questions = []
         candidates = self.store.candidates(
             s, set().union(context, *[m.subject for m in mentioned]), story_id, MAX_CANDIDATES
         )
@@ -275,7 +278,7 @@ class Ingestor:
         affected: dict[int, str],
     ) -> tuple[int, bool]:
         kind = Kind(parsed.kind)
-        repeat = self.store.claim_by_hash(s, text_hash(parsed.text), kind)
+        repeat = self.store.claim_by_hash(s, text_hash(parsed.text), kind) or self._faq_repeat(parsed, new)
         found = [] if repeat is not None else self._matches(new, candidates, kinds, weights)
         # A repeat that says nothing more becomes evidence on the existing claim; one that adds something
         # becomes a claim of its own, linked same_as (both then share their sources).
@@ -306,6 +309,8 @@ class Ingestor:
         )
         self.store.add_evidence(s, cid, story_id, OWN_STANCE[kind], parsed.section, parsed.quote)
         self.store.add_mentions(s, cid, m.subject, m.source, new.context, m.aside)
+        if kind == Kind.question:
+            self._story_questions.append((cid, new))
         for x in found:
             self._link(s, x, cid, story_id, result, affected)
             if kind == Kind.question and x.kind == LinkKind.answers and self.thresholds.acts(x.kind, x.score):
@@ -354,6 +359,14 @@ class Ingestor:
             if kept[m.kind] <= MAX_LINKS_PER_KIND:
                 best.append(m)
         return best
+
+    def _faq_repeat(self, parsed: ParsedClaim, new: match.Features) -> int | None:
+        """An FAQ question that asks what the same brief already lists as unclear is that question."""
+        if parsed.kind != Kind.question or parsed.section != "faq":
+            return None
+        close = [(match.similarity(new, q), cid) for cid, q in self._story_questions]
+        best = max(close, default=(0.0, None))
+        return best[1] if best[0] >= FAQ_REPEAT else None
 
     def _features(self, c: CandidateRow) -> match.Features:
         """A candidate's features, computed once per story however many incoming claims meet it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 _QUOTES = str.maketrans(
     {
@@ -124,3 +125,61 @@ def split_attribution(text: str) -> tuple[str, str]:
     found = [m.group(0) for m in _ATTRIBUTION.finditer(text)]
     said = _ATTRIBUTION.sub("", text).strip().lstrip(",;: ").strip()
     return said, " ".join(f.strip(" ,") for f in found)
+
+
+# Words that carry no topic of their own: function words, reporting verbs, generic nouns, units.
+STOP = frozenset(
+    """
+a an the this that these those it its it's they them their there here he she his her we our you your i and
+or but nor so yet for of in on at by to from with as into onto over under about after before between what
+which who whom whose when where why how whether if while though although because since than then is are was
+were be been being has have had do does did will would can could should may might must shall not no nor
+never also very more most much many some any all each every both few other another such just own same too up
+down out off again further once per via amid among across within without against according reportedly
+reported report reports reporting said says say coverage sources source indicates indicate noted notes note
+suggests suggest suggesting cited cites available information materials provided detail details precise
+exact exactly specific general mention mentions status clarification names name beyond including include
+includes ongoing current currently new get gets got make makes made company companies firm firms business
+businesses group groups government governments authorities officials official people country countries party
+parties thousand million billion trillion bn mn euro euros dollar dollars yuan renminbi yen pound pounds
+percent day days week weeks month months year years hour hours quarter quarters
+through saying statement spokesperson spokeswoman spokesman deny denies denied denial mainland
+""".split()
+)
+
+
+@lru_cache(maxsize=65536)
+def wanted_answers(question: str) -> frozenset[str]:
+    """What kind of evidence would settle a question."""
+    q = strip_hedges(question)
+    wants = set()
+    if re.search(
+        r"\b(?:how much|revenue|revenues|sales figures?|amount|value|valuation|cost|price|fines?|"
+        r"spend|spending|investment|worth|pay)\b",
+        q,
+    ):
+        wants.add("money")
+    if re.search(r"\b(?:market share|share of|percentage|proportion|rate)\b", q):
+        wants.add("percent")
+    if re.search(r"\b(?:how many|number of|count)\b", q):
+        wants.add("count")
+    if re.search(r"\b(?:scale|size|extent|magnitude|how large|how big)\b", q):
+        wants.update({"money", "percent", "count"} if not wants else set())
+    if re.search(
+        r"\b(?:names?|identit(?:y|ies)|who|which (?:companies|firms|partners|customers|clients|"
+        r"organi[sz]ations|banks|suppliers))\b",
+        q,
+    ):
+        wants.add("name")
+    if re.search(r"\b(?:deadline|when|timeline|timing|time ?frame|how long|date|by when|schedule)\b", q):
+        wants.add("time")
+    if re.search(r"\b(?:regulat\w*|licen[cs]\w*|approv\w*|legal status|permit\w*|legal)\b", q):
+        wants.add("regulation")
+    if re.search(r"\b(?:respond|response|react|reaction|retaliat\w*)\b", q):
+        wants.add("response")
+    if not wants and (
+        re.search(r"\bwhether\b", q)
+        or re.match(r"^(?:is|are|was|were|do|does|did|will|would|can|could|has|have|had|should)\b", q)
+    ):
+        wants.add("yesno")
+    return frozenset(wants or {"statement"})

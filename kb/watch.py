@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
 from datetime import datetime, timedelta
 
-from kb.match import STOP, Features, features, similarity, terms_of, wanted_answers
 from kb.models import KNOWN
 from kb.store import Store
-from kb.text import fold, strip_hedges
+from kb.text import STOP, fold, strip_hedges, wanted_answers
 
 STATUSES = ("open", "triggered", "all")
 WANTS = {
@@ -53,7 +51,7 @@ def watchlist(
     last_event = store.last_event_times()
     biggest = max((e["claims"] for e in entities.values()), default=1) or 1
     items = []
-    for c in _without_repeated_faq(claims):
+    for c in claims:
         if c["kind"] == "question":
             items.append(_question(c, store, by_id))
         elif c["kind"] == "watch":
@@ -149,33 +147,6 @@ def _keywords(text: str, entity_names: list[str]) -> list[str]:
         if w not in STOP and len(w) > 3 and w not in names and not w.isdigit() and w not in words:
             words.append(w)
     return [*entity_names, *words[:8]]
-
-
-def _without_repeated_faq(claims: list[dict]) -> list[dict]:
-    """Drop an FAQ question when its own story already lists the same question as unclear."""
-    unclear = defaultdict(list)
-    for c in claims:
-        if c["kind"] == "question" and c["section"] != "faq" and c["sources"]:
-            unclear[c["sources"][0]["story_id"]].append(c)
-    out = []
-    for c in claims:
-        if c["kind"] == "question" and c["section"] == "faq" and c["sources"]:
-            mine = _feat(c)
-            if any(similarity(mine, _feat(o)) >= 0.45 for o in unclear[c["sources"][0]["story_id"]]):
-                continue
-        out.append(c)
-    return out
-
-
-def _feat(c: dict) -> Features:
-    # Entities by name: within one story's claims a name stands for one entity.
-    ids = frozenset(_NAME_IDS.setdefault(n, len(_NAME_IDS)) for n in c["entities"])
-    return features(
-        c["id"], c["kind"], c["text"], terms_of(strip_hedges(c["text"]), c["entities"]), ids, frozenset()
-    )
-
-
-_NAME_IDS: dict[str, int] = {}
 
 
 def _time(value: str | None) -> datetime | None:
