@@ -12,6 +12,23 @@ SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seeds" / "000_ee0bf775084476f8.txt"
 needs_seed = pytest.mark.skipif(not SEED.exists(), reason="../shared is not beside the project")
 
+# The JSON contract of a claim and of one of its sources (DESIGN.md; fields may be added, never removed).
+CLAIM_FIELDS = frozenset(
+    {
+        "id",
+        "text",
+        "kind",
+        "state",
+        "confidence",
+        "entities",
+        "first_seen",
+        "last_seen",
+        "sources",
+        "answered_by",
+    }
+)
+SOURCE_FIELDS = frozenset({"story_id", "title", "publisher", "published", "stance"})
+
 
 def brief(
     title: str,

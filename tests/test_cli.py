@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import typer.main
-from helpers import ROOT, brief
+from helpers import CLAIM_FIELDS, ROOT, SOURCE_FIELDS, brief
 from typer.testing import CliRunner, Result
 
 from kb.cli import app
@@ -23,19 +23,6 @@ from kb.cli import app
 CORPUS = ROOT / "data" / "corpus"
 ANSWER = CORPUS / "2026-06-25-answer.txt"
 
-CLAIM_FIELDS = {
-    "id",
-    "text",
-    "kind",
-    "state",
-    "confidence",
-    "entities",
-    "first_seen",
-    "last_seen",
-    "sources",
-    "answered_by",
-}
-SOURCE_FIELDS = {"story_id", "title", "publisher", "published", "stance"}
 HOSTILE = "[red]x[/red]\x1b[2J \u202eexe.txt"
 
 
