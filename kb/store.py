@@ -589,9 +589,11 @@ class Store:
             out = shaped[0]
             out["analyst_state"] = claim.analyst_state
             links = []
-            for ln in self.links(s, [claim_id]):
+            rows = self.links(s, [claim_id])
+            texts = self.claim_texts(s, {ln.dst_id if ln.src_id == claim_id else ln.src_id for ln in rows})
+            for ln in rows:
                 other = ln.dst_id if ln.src_id == claim_id else ln.src_id
-                other_text = s.execute(select(Claim.text).where(Claim.id == other)).scalar()
+                other_text = texts.get(other)
                 links.append(
                     {
                         "id": ln.id,
