@@ -6,8 +6,6 @@ import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from dateutil import parser as dateparser
-
 from kb.models import Moment
 from kb.store import Store
 
@@ -61,6 +59,8 @@ def parse_when(text: str, current: datetime, mark: datetime | None) -> datetime:
         return midnight - timedelta(days=1)
     if m := _RELATIVE.match(word):
         return current - timedelta(**{_UNITS[m.group(2)[0]]: int(m.group(1))})
+    from dateutil import parser as dateparser  # only for dates typed in full
+
     try:
         value = dateparser.isoparse(text.strip())
     except ValueError:

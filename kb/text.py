@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 _QUOTES = str.maketrans(
     {
@@ -61,14 +61,20 @@ _ABBREVIATIONS = frozenset(
     "u.s u.k e.u u.n mr mrs ms dr prof inc corp co ltd jr sr st no vs etc e.g i.e jan feb mar apr jun jul "
     "aug sep sept oct nov dec gov sen rep gen col lt".split()
 )
-_BOUNDARY = re.compile(r"[.!?…][\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]*[A-Z0-9])")
+
+
+# This pattern and those below are compiled when first used, not on import: compiling them takes a few
+# milliseconds that every `kb` query, which only folds names, would otherwise pay at start.
+@cache
+def _boundary() -> re.Pattern[str]:
+    return re.compile(r"[.!?…][\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]*[A-Z0-9])")
 
 
 def sentences(text: str) -> list[str]:
     """Split running text into sentences, keeping abbreviations such as "U.S." and "Corp." intact."""
     text = tidy(text.replace("\n", " "))
     out, start = [], 0
-    for m in _BOUNDARY.finditer(text):
+    for m in _boundary().finditer(text):
         word = text[start : m.start() + 1].rsplit(None, 1)[-1].rstrip(".").casefold()
         if m.group(0)[0] == "." and (word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", word)):
             continue  # "U.S. Commerce", "Acme Corp. Chief", "J. Smith"
@@ -96,34 +102,40 @@ HEDGE_PATTERNS = [
 ]
 # Filler that hedged sentences carry around the hedge; stripped with it, never a hedge by itself.
 _FILLER = r"\bin\s+the\s+(?:available|provided)\s+(?:information|materials|coverage|reporting|sources)"
-_HEDGE = re.compile("|".join(f"(?:{p})" for p in HEDGE_PATTERNS), re.IGNORECASE)
-_HEDGE_OR_FILLER = re.compile("|".join(f"(?:{p})" for p in [*HEDGE_PATTERNS, _FILLER]), re.IGNORECASE)
+
+
+@cache
+def _hedges(with_filler: bool) -> re.Pattern[str]:
+    patterns = [*HEDGE_PATTERNS, _FILLER] if with_filler else HEDGE_PATTERNS
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
 def is_hedged(text: str) -> bool:
     """Whether a sentence says that something is not known or not confirmed."""
-    return bool(_HEDGE.search(fold(text)))
+    return bool(_hedges(with_filler=False).search(fold(text)))
 
 
 def strip_hedges(text: str) -> str:
     """The question a hedged sentence asks, without the hedge ("X is not disclosed" -> "X")."""
-    return _SPACE.sub(" ", _HEDGE_OR_FILLER.sub(" ", fold(text))).strip(" .;,")
+    return _SPACE.sub(" ", _hedges(with_filler=True).sub(" ", fold(text))).strip(" .;,")
 
 
-# "..., according to X" / "citing X": who said it, kept apart from what was said.
-_ATTRIBUTION = re.compile(
-    r",?\s*\b(?:according to|as reported by|citing|people familiar with|sources said|"
-    r"a survey (?:by|from)|said (?:a|an|the) (?:spokesperson|spokesman|spokeswoman))"
-    r"[^,;]*?(?=[,;]|[.!?]?[\"'\u201d\u2019)]*\s*$)",
-    re.IGNORECASE,
-)
+@cache
+def _attribution() -> re.Pattern[str]:
+    # "..., according to X" / "citing X": who said it, kept apart from what was said.
+    return re.compile(
+        r",?\s*\b(?:according to|as reported by|citing|people familiar with|sources said|"
+        r"a survey (?:by|from)|said (?:a|an|the) (?:spokesperson|spokesman|spokeswoman))"
+        r"[^,;]*?(?=[,;]|[.!?]?[\"'\u201d\u2019)]*\s*$)",
+        re.IGNORECASE,
+    )
 
 
 def split_attribution(text: str) -> tuple[str, str]:
     """(what is claimed, who it is attributed to): "X rose, according to Reuters." -> ("X rose.", "according
     to Reuters")."""
-    found = [m.group(0) for m in _ATTRIBUTION.finditer(text)]
-    said = _ATTRIBUTION.sub("", text).strip().lstrip(",;: ").strip()
+    found = [m.group(0) for m in _attribution().finditer(text)]
+    said = _attribution().sub("", text).strip().lstrip(",;: ").strip()
     return said, " ".join(f.strip(" ,") for f in found)
 
 

@@ -1,7 +1,5 @@
 """Backup: dump and load."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """Shared pieces of the command line: the typer app, options, output helpers and name lookup."""
 
-from __future__ import annotations
-
 import sys
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -35,17 +33,25 @@ class _Group(TyperGroup):
     """Shows the library's errors as one line on stderr with exit code 1, never a traceback."""
 
     def invoke(self, ctx: Any) -> Any:
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from kb.render import error_line, write_err
-
         try:
             return super().invoke(ctx)
         except KbError as exc:
-            write_err(error_line(str(exc), exc.hint))
-        except SQLAlchemyError as exc:
-            write_err(error_line(f"database error: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}"))
+            message, hint = str(exc), exc.hint
+        except Exception as exc:
+            if not _is_database_error(exc):
+                raise
+            message, hint = f"database error: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}", ""
+        from kb.render import error_line, write_err
+
+        write_err(error_line(message, hint))
         raise typer.Exit(1)
+
+
+def _is_database_error(exc: Exception) -> bool:
+    # Not `except SQLAlchemyError`, which would load SQLAlchemy for `kb CMD --help` too: an error can
+    # only be SQLAlchemy's once SQLAlchemy has been loaded.
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    return sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.SQLAlchemyError)
 
 
 app = typer.Typer(
@@ -78,7 +84,7 @@ class Context:
         self._store: Store | None = None
 
     @property
-    def store(self) -> Store:
+    def store(self) -> "Store":
         if self._store is None:
             from kb.settings import database_url
             from kb.store import Store
@@ -101,7 +107,7 @@ def _root(
     ctx.obj = Context(db)
 
 
-def _moment(store: Store, when: str | None, by: str, option: str = "--as-of") -> Moment | None:
+def _moment(store: "Store", when: str | None, by: str, option: str = "--as-of") -> "Moment | None":
     """A user's time option as a moment on a clock (None when not given)."""
     from kb.diff import CLOCKS, mark_of, now, parse_when
     from kb.models import Moment
@@ -116,7 +122,7 @@ def _moment(store: Store, when: str | None, by: str, option: str = "--as-of") ->
         raise typer.BadParameter(str(exc), param_hint=option) from exc
 
 
-def _store(ctx: typer.Context) -> Store:
+def _store(ctx: typer.Context) -> "Store":
     return ctx.ensure_object(Context).store if isinstance(ctx.obj, Context) else Context(None).store
 
 
@@ -141,7 +147,7 @@ def _emit(fmt: Fmt, data: Any, table: Any, md: Any) -> None:
         _out(table(data))
 
 
-def _entity_id(store: Store, name: str) -> int:
+def _entity_id(store: "Store", name: str) -> int:
     from kb.resolve import alias_key, lookup
 
     exact = store.entity_by_alias(alias_key(name))

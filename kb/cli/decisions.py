@@ -1,7 +1,5 @@
 """Analyst decisions: review suggestions, promote, confirm, dispute, refute, reopen."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """The graph and entity curation: neighbours, paths, exports, aliases, merges."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 

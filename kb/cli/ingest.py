@@ -1,7 +1,5 @@
 """`kb ingest`: read, match and store stories, then summarise what changed."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

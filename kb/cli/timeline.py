@@ -1,7 +1,5 @@
 """Time: diffs between two points and the event stream."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Watch-lists and closing watch items."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 
