@@ -9,6 +9,7 @@ import json
 
 from sqlmodel import Session
 
+from kb.db import CURATIONS
 from kb.errors import DecisionError
 from kb.pipeline import analyst_name
 from kb.resolve import alias_key
@@ -18,6 +19,7 @@ KINDS = ("organisation", "product", "model", "person", "place", "regulation", "u
 
 
 def _event(store: Store, s: Session, entity_id: int, action: str, reason: str, analyst: str) -> None:
+    store.add_counts(s, {CURATIONS: 1})  # tells running ingests that what they cached about entities moved
     now = utcnow()
     store.add_event(
         s,

@@ -20,7 +20,82 @@ from kb.errors import StoreError
 # (name, apply) in order; the schema version is 1 + the number applied. Version 1 is the first released
 # schema. Append, never edit or reorder: a database records how far it has come.
 Migration = tuple[str, Callable[[Connection], None]]
-MIGRATIONS: list[Migration] = []
+ENTITY_COUNT = "@"  # term_stat key prefix of "claims about entity N" counters
+CLAIM_COUNT = "#claims"  # term_stat key of the number of claims
+CURATIONS = "#curations"  # term_stat key counting entity curations (merges, aliases, kinds, ...)
+TALLY = "~"  # term_stat key prefix of "claims naming entity N of kind K in state S": ~N/K/S
+
+
+def tally_key(entity_id: int, kind: str, state: str) -> str:
+    return f"{TALLY}{entity_id}/{kind}/{state}"
+
+
+def index_claims(conn: Connection, batch: int = 5000) -> None:
+    """Rebuild what ingest keeps up to date beside the claims: the term postings and the claim and
+    per-entity counters in term_stat (term counts themselves are kept as they are)."""
+    conn.execute(text("DELETE FROM posting"))
+    rows = conn.execute(text("SELECT id, terms FROM claim ORDER BY id")).all()
+    for i in range(0, len(rows), batch):
+        postings = [{"t": t, "c": cid} for cid, terms in rows[i : i + batch] for t in set(terms.split())]
+        if postings:
+            conn.execute(text("INSERT INTO posting (term, claim_id) VALUES (:t, :c)"), postings)
+    count_claims(conn)
+
+
+def count_claims(conn: Connection) -> None:
+    """Recount the claim counter and the per-entity counters (claims about it; claims naming it by kind
+    and state) from the claims and their mentions."""
+    conn.execute(
+        text("DELETE FROM term_stat WHERE term LIKE '@%' OR term LIKE '~%' OR term = :k"), {"k": CLAIM_COUNT}
+    )
+    conn.execute(
+        text(
+            "INSERT INTO term_stat (term, df) SELECT :p || CAST(entity_id AS TEXT), count(*) FROM mention "
+            "WHERE role = 'subject' GROUP BY entity_id"
+        ),
+        {"p": ENTITY_COUNT},
+    )
+    conn.execute(text("INSERT INTO term_stat (term, df) SELECT :k, count(*) FROM claim"), {"k": CLAIM_COUNT})
+    conn.execute(
+        text(
+            "INSERT INTO term_stat (term, df) SELECT :p || CAST(m.entity_id AS TEXT) || '/' || c.kind || '/' "
+            "|| c.state, count(*) FROM mention m JOIN claim c ON c.id = m.claim_id WHERE m.role != 'context' "
+            "GROUP BY m.entity_id, c.kind, c.state"
+        ),
+        {"p": TALLY},
+    )
+
+
+# Indexes for `kb entity`. The mention index (entity, claim) gains the role, so an entity's claims are
+# counted and walked from the newest in the index alone. On PostgreSQL, claim (id, kind, state) lets the
+# counts by state join mention to claim by index: its planner otherwise hashes the whole claim table, even
+# for an entity in a few thousand claims. SQLite's planner always takes the rowid instead, so SQLite does
+# without that one (and without its cost on every claim written).
+CLAIM_STATE_INDEX = "CREATE INDEX IF NOT EXISTS ix_claim_id_kind_state ON claim (id, kind, state)"
+
+
+def _claim_state_index(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(CLAIM_STATE_INDEX))
+
+
+def profile_indexes(conn: Connection) -> None:
+    conn.execute(text("DROP INDEX IF EXISTS ix_mention_entity_claim"))
+    conn.execute(
+        text("CREATE INDEX IF NOT EXISTS ix_mention_entity_claim_role ON mention (entity_id, claim_id, role)")
+    )
+    _claim_state_index(conn)
+
+
+event.listen(
+    SQLModel.metadata.tables["claim"], "after_create", lambda _t, conn, **_kw: _claim_state_index(conn)
+)
+
+
+MIGRATIONS: list[Migration] = [
+    ("term postings and claim counters", index_claims),
+    ("entity profile indexes", profile_indexes),
+]
 
 
 def schema_version() -> int:
@@ -28,8 +103,12 @@ def schema_version() -> int:
 
 
 def migrate(engine: Engine) -> list[str]:
-    """Create or upgrade the schema; returns the names of the migrations applied."""
+    """Create or upgrade the schema; returns the names of the migrations applied. A database already at
+    the current version is only read, so opening one never waits behind a writer."""
     applied: list[str] = []
+    with engine.connect() as conn:
+        if _current(conn):
+            return applied
     with engine.execution_options(kb_write=True).begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(4242)"))
@@ -44,6 +123,14 @@ def migrate(engine: Engine) -> list[str]:
             _set_version(conn, number)
             applied.append(name)
     return applied
+
+
+def _current(conn: Connection) -> bool:
+    try:
+        return _version(conn) == schema_version()
+    except SQLAlchemyError:  # no meta table yet: a new database
+        conn.rollback()
+        return False
 
 
 def _version(conn: Connection) -> int:

@@ -9,11 +9,13 @@ subject. Scores are in [0, 1]; the caller compares them with the thresholds in s
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from types import MappingProxyType
 
 from rapidfuzz import fuzz
@@ -134,6 +136,7 @@ class Features:
     excluded: frozenset[str] = frozenset()  # a question's "beyond X" terms: known already, not asked
     aside: frozenset[int] = frozenset()  # entities of a question's "beyond X" clauses
     heads: frozenset[str] = frozenset()  # first four letters of each term: a cheap test for shared terms
+    items: frozenset[str] = frozenset()  # terms and "@entity id"s: what similarity compares
     source_id: int | None = None
 
 
@@ -257,6 +260,11 @@ def _idf(n: int, total: int) -> float:
     return math.sqrt(math.log(1 + (total + 1) / (n + 0.5)))
 
 
+def _total(terms: Iterable[str], weights: Weights) -> float:
+    """Summed weights of the terms (1 for a term without one)."""
+    return sum(map(weights.get, terms, repeat(1.0)))
+
+
 def _w(term: str, weights: Weights) -> float:
     return weights.get(term, 1.0) if weights else 1.0
 
@@ -264,8 +272,8 @@ def _w(term: str, weights: Weights) -> float:
 def _weighted_dice(a: frozenset[str], b: frozenset[str], weights: Weights) -> float:
     if not a or not b:
         return 0.0
-    common = sum(_w(t, weights) for t in _matched(a, b) if t in b or not t.startswith("@"))
-    total = sum(_w(t, weights) for t in a) + sum(_w(t, weights) for t in b)
+    common = _total([t for t in _matched(a, b) if t in b or not t.startswith("@")], weights)
+    total = _total(a, weights) + _total(b, weights)
     return min(1.0, 2 * common / total)
 
 
@@ -282,15 +290,24 @@ class Match:
 
 def _items(f: Features) -> frozenset[str]:
     """A claim's content terms and the entities it is about (as "@id"), the units similarity counts."""
-    return f.terms | {f"@{e}" for e in f.entities}
+    return f.items or f.terms | {f"@{e}" for e in f.entities}
 
 
 def _overlap(a: frozenset[str], b: frozenset[str], weights: Weights) -> float:
     """Weighted share of the smaller claim that the other one covers (a restatement often adds a clause)."""
     if not a or not b:
         return 0.0
-    common = sum(_w(t, weights) for t in _matched(a, b) if t in b or not t.startswith("@"))
-    return min(1.0, common / min(sum(_w(t, weights) for t in a), sum(_w(t, weights) for t in b)))
+    common = _total([t for t in _matched(a, b) if t in b or not t.startswith("@")], weights)
+    return min(1.0, common / min(_total(a, weights), _total(b, weights)))
+
+
+def _dice_and_overlap(a: frozenset[str], b: frozenset[str], weights: Weights) -> tuple[float, float]:
+    """`_weighted_dice` and `_overlap` of the same two sets, sharing the work."""
+    if not a or not b:
+        return 0.0, 0.0
+    common = _total([t for t in _matched(a, b) if t in b or not t.startswith("@")], weights)
+    ta, tb = _total(a, weights), _total(b, weights)
+    return min(1.0, 2 * common / (ta + tb)), min(1.0, common / min(ta, tb))
 
 
 def similarity(a: Features, b: Features, weights: Weights = MappingProxyType({})) -> float:
@@ -317,13 +334,16 @@ def _conflicting_figures(a: Features, b: Features) -> Figure | None:
 
 def compare_statements(new: Features, old: Features, weights: Weights) -> Match | None:
     """same_as or contradicts between two claims of the same kind."""
-    if len(_matched(new.terms, old.terms)) < 2 or _weighted_dice(_items(new), _items(old), weights) < 0.3:
+    if len(_matched(new.terms, old.terms)) < 2:
+        return None
+    dice, overlap = _dice_and_overlap(_items(new), _items(old), weights)
+    if dice < 0.3:
         return None  # sharing entities is not saying the same thing
     counts_a = {g.value for g in new.figures if g.kind == "count"}
     counts_b = {g.value for g in old.figures if g.kind == "count"}
     if counts_a and counts_b and not counts_a & counts_b:
         return None  # "contract 71" and "contract 1": different things, not one disputed
-    sim = similarity(new, old, weights)
+    sim = round(0.4 * dice + 0.6 * overlap, 3)  # similarity(new, old, weights)
     if new.kind == old.kind == "fact":
         if new.negated != old.negated:
             return Match(
@@ -347,7 +367,7 @@ def compare_statements(new: Features, old: Features, weights: Weights) -> Match 
     same_figures = sorted((g.kind, g.value) for g in new.figures) == sorted(
         (g.kind, g.value) for g in old.figures
     )
-    duplicate = same_figures and _weighted_dice(_items(new), _items(old), weights) >= 0.85
+    duplicate = same_figures and dice >= 0.85
     return Match(
         "same_as", new.claim_id, old.claim_id, sim, f"same statement ({sim:.2f})", duplicate=duplicate
     )
@@ -429,11 +449,11 @@ def answer_score(
     topic = [t for t in q.terms if t not in CUE_STEMS and t not in q.excluded]
     cues = [t for t in q.terms if t in CUE_STEMS and t not in q.excluded]
     matched = _matched(topic, f.terms)
-    cue_weight = sum(_w(t, weights) for t in cues)
-    cue_got = sum(_w(t, weights) for t in _matched(cues, f.terms))
+    cue_weight = _total(cues, weights)
+    cue_got = _total(_matched(cues, f.terms), weights)
     if topic:
-        weight = sum(_w(t, weights) for t in topic) + 0.5 * cue_weight
-        coverage = (sum(_w(t, weights) for t in matched) + 0.5 * cue_got) / weight
+        weight = _total(topic, weights) + 0.5 * cue_weight
+        coverage = (_total(matched, weights) + 0.5 * cue_got) / weight
     else:  # the question asks only for the wanted answer ("Regulatory status beyond X")
         coverage = 0.5 + 0.5 * (cue_got / cue_weight if cue_weight else 0.0)
     if q.wants <= {"yesno", "statement"}:
@@ -484,7 +504,7 @@ def trigger_score(watch: Features, fact: Features, weights: Weights = MappingPro
     matched = _matched(watch.terms, fact.terms)
     if not shared or len(matched) < 2:
         return None
-    coverage = sum(_w(t, weights) for t in matched) / sum(_w(t, weights) for t in watch.terms)
+    coverage = _total(matched, weights) / _total(watch.terms, weights)
     score = 0.35 + 0.35 * min(1.0, 2 * coverage) + 0.30 * min(1.0, len(shared) / min(2, len(subject)))
     return Match(
         "triggers",
@@ -541,7 +561,21 @@ def features(
         excluded=excluded_terms(text) if question else frozenset(),
         aside=aside,
         heads=frozenset(t[:4] for t in terms),
+        items=terms | {f"@{e}" for e in entities},
     )
+
+
+def shortlist(
+    terms: Iterable[str], postings: Mapping[str, Iterable[int]], weights: Weights, limit: int
+) -> list[int]:
+    """The `limit` claims sharing the most weight of terms with an incoming claim, from each term's
+    posting list (newest claims first); ties go to the newer claim."""
+    score: dict[int, float] = {}
+    for term in terms:
+        w = _w(term, weights)
+        for cid in postings.get(term, ()):
+            score[cid] = score.get(cid, 0.0) + w
+    return heapq.nlargest(limit, score, key=lambda c: (score[c], c))
 
 
 def claim_terms(kind: str, text: str, names: Iterable[str]) -> frozenset[str]:

@@ -161,7 +161,9 @@ class Mention(SQLModel, table=True):
     attributed to ("according to X"), "context" for the story's main entities that a claim carries without
     naming them (they widen blocking, never scoring)."""
 
-    __table_args__ = (Index("ix_mention_entity_claim", "entity_id", "claim_id"),)
+    # The role is in the index so that an entity's claims (role != "context") are counted and walked from
+    # the newest without reading the table: `kb entity` on an entity named in 300k claims.
+    __table_args__ = (Index("ix_mention_entity_claim_role", "entity_id", "claim_id", "role"),)
     claim_id: int = Field(foreign_key="claim.id", primary_key=True)
     entity_id: int = Field(foreign_key="entity.id", primary_key=True)
     role: str = "subject"
@@ -219,11 +221,21 @@ class Judgement(SQLModel, table=True):
 
 
 class TermStat(SQLModel, table=True):
-    """How many claims use each content term: the weights that make rare shared terms count."""
+    """How many claims use each content term: the weights that make rare shared terms count. Two kinds
+    of key hold counters of their own and can never be a term: "@<entity id>" (claims about the entity)
+    and "#claims" (all claims)."""
 
     __tablename__ = "term_stat"
     term: str = Field(primary_key=True)
     df: int = 0
+
+
+class Posting(SQLModel, table=True):
+    """Term -> claim: the selective index that finds the few claims sharing an incoming claim's rarer
+    terms, however many claims its entities have. Derived from `claim.terms`; not part of a dump."""
+
+    term: str = Field(primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", primary_key=True)
 
 
 class Meta(SQLModel, table=True):

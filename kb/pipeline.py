@@ -8,8 +8,10 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import time
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,17 +19,20 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from kb import extract, lifecycle, match
+from kb.db import CLAIM_COUNT, ENTITY_COUNT
 from kb.errors import DecisionError, NotFound
 from kb.lifecycle import Backing, Inputs
 from kb.models import ACTIVE_LINK, KNOWN, Kind, LinkKind, LinkStatus, Stance, State
 from kb.parse import ParsedClaim, ParsedStory
 from kb.resolve import Resolver, alias_key, load_gazetteer
-from kb.settings import MAX_CANDIDATES, Thresholds, gazetteer_paths
+from kb.settings import MAX_CANDIDATES, PER_ENTITY, PER_TERM, Thresholds, gazetteer_paths
 from kb.store import CandidateRow, Store, utcnow
 from kb.text import content_hash, split_attribution, text_hash
 
 RETRIES = 5  # attempts at one story when another writer got there first
 MAX_LINKS_PER_KIND = 3  # links of one kind an incoming claim may make
+MAX_ROWS = 50_000  # existing claims an ingest keeps in memory between stories (about 1 kB each)
+MAX_COUNTS = 200_000  # counters it keeps
 FAQ_REPEAT = 0.45  # similarity from which an FAQ question is taken as its brief's own unclear question
 INITIAL = {Kind.fact: State.reported, Kind.question: State.unclear, Kind.watch: State.watching}
 OWN_STANCE = {Kind.fact: Stance.asserts, Kind.question: Stance.questions, Kind.watch: Stance.watches}
@@ -93,7 +98,15 @@ class Ingestor:
         self.thresholds = thresholds or Thresholds()
         self.gazetteer = load_gazetteer(gazetteer_paths())
         self._resolver: Resolver | None = None
+        # What this ingest knows of existing claims and entities, kept across stories: claims never change
+        # text or terms, and only an analyst's curation (counted in CURATIONS) moves their entities.
+        # Counters are kept while no other process has stored a story since this one's last.
+        self._curations = -1
+        self._last_story = -1
+        self._rows: dict[int, CandidateRow] = {}
         self._candidate_features: dict[int, match.Features] = {}
+        self._counts: dict[str, int] = {}
+        self._kinds: dict[int, str] = {}
         self._story_questions: list[tuple[int, match.Features]] = []
 
     def resolver(self, s: Session) -> Resolver:
@@ -122,18 +135,30 @@ class Ingestor:
                     self._store_story(s, story, path, digest, result)
                 return result
             except (IntegrityError, OperationalError):
-                self._resolver = None  # aliases learnt in the rolled-back transaction are gone
+                self._forget()  # what was learnt in the rolled-back transaction is gone
                 if attempt == RETRIES - 1:
                     raise
                 time.sleep(0.05 * (attempt + 1))
             except Exception:
-                self._resolver = None
+                self._forget()
                 raise
         raise AssertionError("unreachable")
+
+    def _forget(self) -> None:
+        self._resolver, self._rows, self._candidate_features = None, {}, {}
+        self._counts, self._kinds, self._last_story = {}, {}, -1
 
     def _store_story(
         self, s: Session, story: ParsedStory, path: str, digest: str, result: IngestResult
     ) -> None:
+        last_story, curations = self.store.marks(s)
+        if curations != self._curations:
+            self._forget()
+        if last_story != self._last_story or len(self._counts) > MAX_COUNTS:
+            self._counts = {}  # another process stored stories since (or the memo is full)
+        if len(self._rows) > MAX_ROWS:
+            self._rows, self._candidate_features = {}, {}
+        self._curations = curations
         source_name = self.source or story.publisher or "unknown"
         source_id, _ = self.store.source(s, source_name, self.reliability)
         now = utcnow()
@@ -154,30 +179,33 @@ class Ingestor:
             weight=lifecycle.PRELIMINARY_WEIGHT if story.preliminary else 1.0,
         )
         result.story_id = story_id
-        seen = story.published or now
-
         mentioned = [self._mentions(s, c, story_id, result) for c in story.claims]
         context = self._context(s, story, mentioned, story_id, result)
-        self.store.count_terms(s, Counter(t for m in mentioned for t in m.terms))
-        self._candidate_features = {}
+        batch = _Batch(story_id, story.published or now)
         self._story_questions = []
-        candidates = self.store.candidates(
-            s, set().union(context, *[m.subject for m in mentioned]), story_id, MAX_CANDIDATES
-        )
-        kinds = self.store.entity_kinds(
-            s, set().union(*[c.subject for c in candidates], *[m.subject for m in mentioned])
-        )
-        df, total = self.store.term_frequencies(
-            s, set().union(*[m.terms for m in mentioned], *[c.terms.split() for c in candidates])
-        )
-        entity_df = self.store.entity_frequencies(
-            s, set().union(*[m.subject for m in mentioned], *[c.subject for c in candidates])
-        )
-        weights = match.idf_weights(df, total, entity_df)
 
-        affected: dict[int, str] = {}
-        new_ids: set[int] = set()
-        for parsed, m in zip(story.claims, mentioned, strict=True):
+        # Counts as they stand before this story, its own terms included (a term it brings is not rare).
+        term_counts = Counter(t for m in mentioned for t in m.terms)
+        subjects = set().union(*[m.subject for m in mentioned])
+        counts = self._stored_counts(
+            s, {*term_counts, *(f"{ENTITY_COUNT}{e}" for e in subjects), CLAIM_COUNT}
+        )
+        for t, n in term_counts.items():
+            counts[t] = counts.get(t, 0) + n
+        total = counts.get(CLAIM_COUNT, 0)
+        weights = _weights(counts, total)
+        shortlists = self._shortlists(s, mentioned, context, weights)
+        wanted = set().union(*shortlists)
+        self._rows.update((c.id, c) for c in self.store.candidate_rows(s, wanted - self._rows.keys()))
+        candidates = {i: self._rows[i] for i in wanted if i in self._rows}
+        more = {t for c in candidates.values() for t in c.terms.split()} - counts.keys()
+        more |= {f"{ENTITY_COUNT}{e}" for c in candidates.values() for e in c.subject} - counts.keys()
+        counts.update(self._stored_counts(s, more))
+        weights = _weights(counts, total)
+        kinds = self._entity_kinds(s, subjects.union(*[c.subject for c in candidates.values()]))
+
+        known = self.store.claims_by_hash(s, [text_hash(c.text) for c in story.claims])
+        for parsed, m, ids in zip(story.claims, mentioned, shortlists, strict=True):
             new = match.features(
                 0,
                 parsed.kind,
@@ -188,13 +216,56 @@ class Ingestor:
                 source_id,
                 frozenset(m.aside),
             )
-            cid, is_new = self._claim(
-                s, parsed, new, m, story_id, seen, candidates, kinds, weights, result, affected
-            )
-            if is_new:
-                new_ids.add(cid)
-        result.new_claims = len(new_ids)
-        self._recompute(s, set(affected) | new_ids, story_id, affected, new_ids, result)
+            shortlist = [candidates[i] for i in sorted(ids, reverse=True) if i in candidates]
+            self._claim(batch, parsed, new, m, known, shortlist, kinds, weights, result)
+        self._write(s, batch, result)
+        term_counts.update(f"{ENTITY_COUNT}{e}" for c in batch.claims for e in c["subject"])
+        term_counts[CLAIM_COUNT] = len(batch.claims)
+        self.store.add_counts(s, term_counts)
+        for key, n in term_counts.items():
+            if key in self._counts:
+                self._counts[key] += n
+        self._last_story = story_id
+        result.new_claims = len(batch.ids)
+        new_ids = set(batch.ids)
+        self._recompute(
+            s, set(batch.affected) | new_ids, story_id, batch.affected, new_ids, result, story.published, now
+        )
+
+    def _stored_counts(self, s: Session, keys: set[str]) -> dict[str, int]:
+        """Counters as stored (0 for keys never counted), read once per ingest run and then kept."""
+        missing = keys - self._counts.keys()
+        if missing:
+            found = self.store.counts(s, missing)
+            self._counts.update((k, found.get(k, 0)) for k in missing)
+        return {k: self._counts[k] for k in keys}
+
+    def _entity_kinds(self, s: Session, ids: set[int]) -> dict[int, str]:
+        missing = ids - self._kinds.keys()
+        if missing:
+            self._kinds.update(self.store.entity_kinds(s, missing))
+        return self._kinds
+
+    def _shortlists(
+        self, s: Session, mentioned: list[Mentioned], context: frozenset[int], weights: match.Weights
+    ) -> list[set[int]]:
+        """For each incoming claim, the existing claims it is scored against (blocking): those sharing the
+        most of its terms, rare ones weighing more, and the newest naming its entities. Each is a few
+        index ranges, whatever the size of the KB or of an entity."""
+        by_term: dict[str, list[int]] = defaultdict(list)
+        for term, cid in self.store.postings(s, {t for m in mentioned for t in m.terms}, PER_TERM):
+            by_term[term].append(cid)
+        entities = set(context).union(*[m.subject | m.source for m in mentioned])
+        by_entity: dict[int, list[int]] = defaultdict(list)
+        for eid, cid in self.store.entity_claims(s, entities, PER_ENTITY):
+            by_entity[eid].append(cid)
+        out = []
+        for m in mentioned:
+            ids = set(match.shortlist(m.terms, by_term, weights, MAX_CANDIDATES))
+            for e in m.subject | m.source | context:
+                ids.update(by_entity.get(e, ()))
+            out.append(ids)
+        return out
 
     def _mentions(self, s: Session, claim: ParsedClaim, story_id: int, result: IngestResult) -> Mentioned:
         """Entities a claim is about and those it is attributed to, and its content terms."""
@@ -265,20 +336,21 @@ class Ingestor:
 
     def _claim(
         self,
-        s: Session,
+        batch: _Batch,
         parsed: ParsedClaim,
         new: match.Features,
         m: Mentioned,
-        story_id: int,
-        seen: datetime,
+        known: Mapping[tuple[str, str], int],
         candidates: list[CandidateRow],
         kinds: dict[int, str],
         weights: match.Weights,
         result: IngestResult,
-        affected: dict[int, str],
-    ) -> tuple[int, bool]:
+    ) -> None:
+        """Decide what an incoming claim is (a repeat, or a new claim with its links) into the batch."""
         kind = Kind(parsed.kind)
-        repeat = self.store.claim_by_hash(s, text_hash(parsed.text), kind) or self._faq_repeat(parsed, new)
+        digest = text_hash(parsed.text)
+        repeat = known.get((digest, kind)) or batch.by_hash.get((digest, kind))
+        repeat = repeat or self._faq_repeat(parsed, new)
         found = [] if repeat is not None else self._matches(new, candidates, kinds, weights)
         # A repeat that says nothing more becomes evidence on the existing claim; one that adds something
         # becomes a claim of its own, linked same_as (both then share their sources).
@@ -286,54 +358,37 @@ class Ingestor:
         same = [x for x in same if self.thresholds.acts(x.kind, x.score)]
         target = repeat if repeat is not None else (max(same, key=lambda x: x.score).dst if same else None)
         if target is not None:
-            if self.store.add_evidence(
-                s, target, story_id, REPEAT_STANCE[kind], parsed.section, parsed.quote
-            ):
-                self.store.touch_claim(s, target, seen)
-                affected.setdefault(target, f"repeated by story #{story_id}")
+            if batch.evidence(target, REPEAT_STANCE[kind], parsed):
+                batch.touched.add(target)
+                batch.affected.setdefault(target, f"repeated by story #{batch.story_id}")
                 result.repeated_claims += 1
-            return target, False
-        cid = self.store.add_claim(
-            s,
-            text=parsed.text,
-            norm_hash=text_hash(parsed.text),
-            terms=" ".join(sorted(new.terms)),
-            kind=kind,
-            state=INITIAL[kind],
-            confidence=0.0,
-            story_id=story_id,
-            section=parsed.section,
-            created_at=utcnow(),
-            first_seen=seen,
-            last_seen=seen,
-        )
-        self.store.add_evidence(s, cid, story_id, OWN_STANCE[kind], parsed.section, parsed.quote)
-        self.store.add_mentions(s, cid, m.subject, m.source, new.context, m.aside)
+            return
+        ref = batch.add_claim(parsed, new, m, kind, INITIAL[kind])
+        batch.by_hash.setdefault((digest, kind), ref)
+        batch.evidence(ref, OWN_STANCE[kind], parsed)
         if kind == Kind.question:
-            self._story_questions.append((cid, new))
+            self._story_questions.append((ref, new))
         for x in found:
-            self._link(s, x, cid, story_id, result, affected)
+            self._link(batch, x, ref, candidates, parsed)
             if kind == Kind.question and x.kind == LinkKind.answers and self.thresholds.acts(x.kind, x.score):
-                self._doubt(s, new, x.src, candidates, story_id, parsed, weights, affected)
-        return cid, True
+                self._doubt(batch, new, x.src, candidates, parsed, weights)
 
     def _doubt(
         self,
-        s: Session,
+        batch: _Batch,
         question: match.Features,
         fact_id: int,
         candidates: list[CandidateRow],
-        story_id: int,
         parsed: ParsedClaim,
         weights: match.Weights,
-        affected: dict[int, str],
     ) -> None:
         """A brief that lists an already known fact as unclear casts doubt on it."""
         c = next(c for c in candidates if c.id == fact_id)
         fact = match.features(c.id, c.kind, c.text, frozenset(c.terms.split()), c.subject, c.context)
-        if match.similarity(question, fact, weights) >= self.thresholds.auto:
-            self.store.add_evidence(s, fact_id, story_id, Stance.doubts, parsed.section, parsed.quote)
-            affected.setdefault(fact_id, f"listed as unclear by story #{story_id}")
+        if match.similarity(question, fact, weights) >= self.thresholds.auto and batch.evidence(
+            fact_id, Stance.doubts, parsed
+        ):
+            batch.affected.setdefault(fact_id, f"listed as unclear by story #{batch.story_id}")
 
     def _matches(
         self,
@@ -379,40 +434,67 @@ class Ingestor:
         return cached
 
     def _link(
-        self,
-        s: Session,
-        m: match.Match,
-        cid: int,
-        story_id: int,
-        result: IngestResult,
-        affected: dict[int, str],
+        self, batch: _Batch, m: match.Match, ref: int, candidates: list[CandidateRow], parsed: ParsedClaim
     ) -> None:
-        src, dst = (cid, m.dst) if m.src == 0 else (m.src, cid)
+        src, dst = (ref, m.dst) if m.src == 0 else (m.src, ref)
         acts = m.can_act and self.thresholds.acts(m.kind, m.score)
         if m.kind == LinkKind.triggers and not acts:
             return  # a faint touch is not worth an analyst's time
         status = LinkStatus.auto if acts else LinkStatus.suggested
-        link_id = self.store.add_link(s, m.kind, src, dst, m.score, status, m.reason, story_id)
-        if link_id is None:
-            return
+        batch.links.append((m, src, dst, status))
         if status == LinkStatus.suggested:
-            result.changes.append(
-                Change(
-                    dst,
-                    self.store.claim_texts(s, {dst})[dst],
-                    "suggested",
-                    None,
-                    None,
-                    f"{m.kind} suggestion #{link_id} ({m.score:.2f}): {m.reason}",
-                    src,
-                )
-            )
+            text = parsed.text if dst == ref else next(c.text for c in candidates if c.id == dst)
+            batch.suggested.append((len(batch.links) - 1, text))
             return
         verb = {"answers": "answered by", "contradicts": "contradicted by", "triggers": "touched by"}.get(
             m.kind, "repeated by"
         )
-        affected[dst] = f"{verb} claim #{src} ({m.score:.2f}: {m.reason})"
-        affected[src] = affected.get(src) or f"{m.kind} claim #{dst} ({m.score:.2f})"
+        batch.affected[dst] = f"{verb} claim #{{ref:{src}}} ({m.score:.2f}: {m.reason})"
+        batch.affected[src] = batch.affected.get(src) or f"{m.kind} claim #{{ref:{dst}}} ({m.score:.2f})"
+
+    def _write(self, s: Session, batch: _Batch, result: IngestResult) -> None:
+        """Store what the story's claims were decided to be, a few statements for the whole story."""
+        rows = [{k: v for k, v in c.items() if k != "subject"} for c in batch.claims]
+        batch.ids = self.store.add_claims(s, rows)
+        real = batch.real
+        self.store.add_evidence(s, [{**e, "claim_id": real(e["claim_id"])} for e in batch.evidence_rows])
+        self.store.add_mentions(s, [{**r, "claim_id": real(r["claim_id"])} for r in batch.mention_rows])
+        self.store.touch_claims(s, {t for t in batch.touched if t > 0}, batch.seen)
+        now = utcnow()
+        link_ids = self.store.add_links(
+            s,
+            [
+                {
+                    "kind": m.kind,
+                    "src_id": real(src),
+                    "dst_id": real(dst),
+                    "score": m.score,
+                    "status": status,
+                    "reason": m.reason,
+                    "story_id": batch.story_id,
+                    "created_at": now,
+                }
+                for m, src, dst, status in batch.links
+            ],
+        )
+        for i, text in batch.suggested:
+            m, src, dst, _ = batch.links[i]
+            result.changes.append(
+                Change(
+                    real(dst),
+                    text,
+                    "suggested",
+                    None,
+                    None,
+                    f"{m.kind} suggestion #{link_ids[i]} ({m.score:.2f}): {m.reason}",
+                    real(src),
+                )
+            )
+        # Reasons name claims by reference until their ids are known.
+        batch.affected = {
+            real(k): re.sub(r"\{ref:(-?\d+)\}", lambda x: str(real(int(x.group(1)))), v)
+            for k, v in batch.affected.items()
+        }
 
     def _recompute(
         self,
@@ -422,8 +504,9 @@ class Ingestor:
         reasons: dict[int, str],
         new_ids: set[int],
         result: IngestResult,
+        published: datetime | None,
+        ingested: datetime,
     ) -> None:
-        published, ingested = self.store.story_times(s, story_id)
         changes = recompute(
             self.store,
             s,
@@ -437,11 +520,86 @@ class Ingestor:
         result.changes.extend(c for c in changes if c.action != "created")
 
 
+@dataclass
+class _Batch:
+    """One story's writes, decided claim by claim and stored together. Claims it creates are referred to
+    by negative numbers (-1 for the first) until the database gives them ids."""
+
+    story_id: int
+    seen: datetime
+    claims: list[dict] = field(default_factory=list)
+    evidence_rows: list[dict] = field(default_factory=list)
+    mention_rows: list[dict] = field(default_factory=list)
+    links: list[tuple[match.Match, int, int, str]] = field(default_factory=list)
+    suggested: list[tuple[int, str]] = field(default_factory=list)  # (index in links, text of the claim)
+    touched: set[int] = field(default_factory=set)
+    affected: dict[int, str] = field(default_factory=dict)
+    by_hash: dict[tuple[str, str], int] = field(default_factory=dict)
+    ids: list[int] = field(default_factory=list)
+    _stances: set[tuple[int, str]] = field(default_factory=set)
+
+    def real(self, ref: int) -> int:
+        return self.ids[-ref - 1] if ref < 0 else ref
+
+    def add_claim(
+        self, parsed: ParsedClaim, new: match.Features, m: Mentioned, kind: Kind, state: State
+    ) -> int:
+        ref = -len(self.claims) - 1
+        self.claims.append(
+            {
+                "text": parsed.text,
+                "norm_hash": text_hash(parsed.text),
+                "terms": " ".join(sorted(new.terms)),
+                "kind": kind,
+                "state": state,
+                "confidence": 0.0,
+                "story_id": self.story_id,
+                "section": parsed.section,
+                "created_at": utcnow(),
+                "first_seen": self.seen,
+                "last_seen": self.seen,
+                "subject": m.subject,
+            }
+        )
+        roles: dict[int, str] = {}
+        for role, ids in (("context", new.context), ("source", m.source), ("aside", m.aside)):
+            roles.update(dict.fromkeys(ids, role))
+        roles.update(dict.fromkeys(m.subject, "subject"))
+        self.mention_rows += [{"claim_id": ref, "entity_id": e, "role": r} for e, r in sorted(roles.items())]
+        return ref
+
+    def evidence(self, claim: int, stance: str, parsed: ParsedClaim) -> bool:
+        """Record the story as evidence for a claim once per stance; false if it already is."""
+        if (claim, stance) in self._stances:
+            return False
+        self._stances.add((claim, stance))
+        self.evidence_rows.append(
+            {
+                "claim_id": claim,
+                "story_id": self.story_id,
+                "stance": stance,
+                "section": parsed.section,
+                "quote": parsed.quote,
+            }
+        )
+        return True
+
+
+def _weights(counts: Mapping[str, int], total: int) -> dict[str, float]:
+    """Inverse-document-frequency weights of terms and entities from the stored counters."""
+    entity_df = {int(k[1:]): n for k, n in counts.items() if n and k.startswith(ENTITY_COUNT)}
+    df = {k: n for k, n in counts.items() if n and k[0] not in (ENTITY_COUNT, CLAIM_COUNT[0])}
+    return match.idf_weights(df, total, entity_df)
+
+
 # ------------------------------------------------------------------------------ lifecycle glue
 
 
-def _inputs(store: Store, s: Session, claim_ids: set[int]) -> dict[int, Inputs]:
-    """Gather what lifecycle needs for each claim: its backing, linked claims' backing, decisions."""
+def _inputs(
+    store: Store, s: Session, claim_ids: set[int]
+) -> tuple[dict[int, Inputs], dict[int, tuple[str, str, float, str | None]]]:
+    """Gather what lifecycle needs for each claim (its backing, linked claims' backing, decisions), and
+    the stored state of every claim involved."""
     links = [ln for ln in store.links(s, claim_ids) if ln.status in ACTIVE_LINK]
     related = claim_ids | {ln.src_id for ln in links} | {ln.dst_id for ln in links}
     backing: dict[int, list[Backing]] = defaultdict(list)
@@ -476,7 +634,7 @@ def _inputs(store: Store, s: Session, claim_ids: set[int]) -> dict[int, Inputs]:
         contradicting = {(ln.src_id, ln.dst_id) for ln in links if ln.kind == LinkKind.contradicts}
         inp.answers_conflict = any((a, b) in contradicting for a in answers for b in answers)
         out[cid] = inp
-    return out
+    return out, states
 
 
 def _action(old: str | None, new: str, kind: str) -> str:
@@ -521,8 +679,7 @@ def recompute(
         for ln in links
         if ln.dst_id in claim_ids and ln.status in ACTIVE_LINK and ln.kind != LinkKind.answers
     }
-    inputs = _inputs(store, s, claim_ids)
-    states = store.claim_states(s, claim_ids)
+    inputs, states = _inputs(store, s, claim_ids)
     texts = store.claim_texts(s, claim_ids)
     changes: list[Change] = []
     updates: list[tuple[int, str, float]] = []
@@ -557,7 +714,11 @@ def recompute(
             }
         )
         changes.append(Change(cid, texts.get(cid, ""), action, None if is_new else old_state, state, reason))
-    store.set_states(s, updates)
+    store.set_states(
+        s,
+        updates,
+        {cid: (states[cid][0], None if cid in new_ids else states[cid][1]) for cid, _, _ in updates},
+    )
     store.add_events(s, events)
     return changes
 

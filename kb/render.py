@@ -10,13 +10,43 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-from rich.console import Console, Group, RenderableType
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from kb.lifecycle import words_for
+
+
+class _Later:
+    """Stands for a rich class until first used, then imports it and replaces itself with it here, so JSON
+    and Markdown output never load rich (a tenth of what a cold `kb` query spends beyond its floor)."""
+
+    __slots__ = ("_module", "_name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module, self._name = module, name
+
+    def _load(self) -> Any:
+        # __import__ rather than importlib.import_module, which `python -X importtime` does not report.
+        cls = getattr(__import__(self._module, fromlist=[self._name]), self._name)
+        globals()[self._name] = cls
+        return cls
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._load()(*args, **kwargs)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._load(), attr)
+
+    def __instancecheck__(self, obj: Any) -> bool:
+        return isinstance(obj, self._load())
+
+
+if TYPE_CHECKING:
+    from rich.console import Console, Group, RenderableType
+    from rich.table import Table
+    from rich.text import Text
+else:
+    Console, Group = _Later("rich.console", "Console"), _Later("rich.console", "Group")
+    Table, Text = _Later("rich.table", "Table"), _Later("rich.text", "Text")
 
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -277,27 +307,56 @@ def entities_md(rows: list[dict]) -> str:
     )
 
 
+PROFILE_SECTIONS = (
+    ("known", "what is known"),
+    ("answered_questions", "answered questions"),
+    ("open_questions", "open questions"),
+    ("watch", "watch items"),
+)
+
+
+def _section_title(p: dict, key: str, title: str) -> str:
+    """A profile section's title, saying what is elided: "what is known (showing 10 of 48,211)"."""
+    shown, total = len(p[key]), p.get("totals", {}).get(key, len(p[key]))
+    return f"{title} (showing {shown:,} of {total:,})" if total > shown else title
+
+
+def _window_note(p: dict) -> str:
+    """How much of the entity related entities and sources were read from, when not all of it."""
+    window = p.get("related_window")
+    return f"the newest {window:,} of {p['claims']:,} claims" if window and p["claims"] > window else ""
+
+
+def _related_title(p: dict, title: str) -> str:
+    note = _window_note(p)
+    return f"{title} (in {note})" if note else title
+
+
+def _sources_title(p: dict, title: str) -> str:
+    limit, note = p.get("limit"), _window_note(p)
+    parts = [f"newest {len(p['sources']):,} stories"] if limit and len(p["sources"]) >= limit else []
+    parts += [f"behind {note}"] if note else []
+    return f"{title} ({', '.join(parts)})" if parts else title
+
+
 def entity_profile(p: dict) -> RenderableType:
-    by_state = ", ".join(f"{k} {v}" for k, v in sorted(p["by_state"].items())) or "none"
+    by_state = ", ".join(f"{k} {v:,}" for k, v in sorted(p["by_state"].items())) or "none"
     parts: list[RenderableType] = [
-        Text.assemble((safe(p["name"]), "bold"), f"  ({safe(p['kind'])}, {p['claims']} claims: {by_state})"),
+        Text.assemble(
+            (safe(p["name"]), "bold"), f"  ({safe(p['kind'])}, {p['claims']:,} claims: {by_state})"
+        ),
         Text(f"aliases: {safe(', '.join(p['aliases'])) or '-'}"),
     ]
-    for key, title in (
-        ("known", "what is known"),
-        ("answered_questions", "answered questions"),
-        ("open_questions", "open questions"),
-        ("watch", "watch items"),
-    ):
+    for key, title in PROFILE_SECTIONS:
         if p[key]:
-            parts.append(claims_table(p[key], title))
+            parts.append(claims_table(p[key], _section_title(p, key, title)))
     if p["related"]:
-        rel = _table("related entities", ("name", "kind", "shared claims"))
+        rel = _table(_related_title(p, "related entities"), ("name", "kind", "shared claims"))
         for r in p["related"]:
             rel.add_row(cell(r["name"]), cell(r["kind"]), cell(r["shared_claims"]))
         parts.append(rel)
     if p["sources"]:
-        src = _table("sources", ("story", "outlet", "published", "claims"))
+        src = _table(_sources_title(p, "sources"), ("story", "outlet", "published", "claims"))
         for r in p["sources"]:
             src.add_row(
                 cell(f"#{r['story_id']} {r['title']}"),
@@ -310,25 +369,21 @@ def entity_profile(p: dict) -> RenderableType:
 
 
 def entity_profile_md(p: dict) -> str:
+    by_state = ", ".join(f"{k} {v:,}" for k, v in sorted(p["by_state"].items())) or "none"
     lines = [
         f"# {md_cell(p['name'])}",
         "",
         f"- kind: {p['kind']}",
         f"- aliases: {md_cell(', '.join(p['aliases']))}",
-        f"- claims: {p['claims']}",
+        f"- claims: {p['claims']:,} ({by_state})",
         "",
     ]
-    for key, title in (
-        ("known", "What is known"),
-        ("answered_questions", "Answered questions"),
-        ("open_questions", "Open questions"),
-        ("watch", "Watch items"),
-    ):
+    for key, title in PROFILE_SECTIONS:
         if p[key]:
-            lines += [claims_md(p[key], title), ""]
+            lines += [claims_md(p[key], _section_title(p, key, title.capitalize())), ""]
     if p["related"]:
         lines += [
-            "## Related entities",
+            f"## {md_cell(_related_title(p, 'Related entities'))}",
             "",
             md_table(
                 ("name", "kind", "shared claims"),
@@ -338,12 +393,12 @@ def entity_profile_md(p: dict) -> str:
         ]
     if p["sources"]:
         lines += [
-            "## Sources",
+            f"## {md_cell(_sources_title(p, 'Sources'))}",
             "",
             md_table(
-                ("story", "outlet", "published"),
+                ("story", "outlet", "published", "claims"),
                 [
-                    (f"#{r['story_id']} {r['title']}", r["publisher"], _day(r["published"]))
+                    (f"#{r['story_id']} {r['title']}", r["publisher"], _day(r["published"]), r["claims"])
                     for r in p["sources"]
                 ],
             ),

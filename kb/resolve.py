@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import DamerauLevenshtein
-
 from kb.text import fold
+
+# rapidfuzz is imported where a name is not found exactly, so looking up a known name (as `kb entity`
+# mostly does) does not pay for loading it.
 
 _SUFFIXES = re.compile(
     r"(?:\s+(?:corp|corporation|inc|incorporated|ltd|limited|plc|llc|co|company|group|holdings|"
@@ -80,16 +80,27 @@ class Resolver:
         self.gazetteer = gazetteer
         self.edits = edits
         self.not_same = not_same or set()  # pairs an analyst judged different
-        self._fuzzy_keys: list[str] | None = None
+        self._by_length: dict[int, list[str]] | None = None  # alias keys of 6+ letters by length
 
     def is_alias(self, name: str) -> bool:
         key = alias_key(name)
         return bool(key) and (key in self.aliases or key in self.gazetteer)
 
     def learn(self, key: str, entity_id: int) -> None:
-        if self._fuzzy_keys is not None and key not in self.aliases and len(key) >= 6:
-            self._fuzzy_keys.append(key)
+        if self._by_length is not None and key not in self.aliases and len(key) >= 6:
+            self._by_length.setdefault(len(key), []).append(key)
         self.aliases[key] = entity_id
+
+    def _keys_near(self, key: str, edits: int) -> list[str]:
+        """Alias keys whose length allows them within `edits` edits of `key` (each edit changes the length
+        by at most one), so a lookup reads a few lengths' keys, not every alias."""
+        if self._by_length is None:
+            self._by_length = {}
+            for k in self.aliases:
+                if len(k) >= 6:
+                    self._by_length.setdefault(len(k), []).append(k)
+        n = len(key)
+        return [k for length in range(n - edits, n + edits + 1) for k in self._by_length.get(length, ())]
 
     def resolve(self, name: str) -> Resolution | None:
         key = alias_key(name)
@@ -115,11 +126,16 @@ class Resolver:
         letters on; a swap of two letters is one edit), only for names long enough to judge."""
         if len(key) < 6:
             return None
-        if self._fuzzy_keys is None:
-            self._fuzzy_keys = [k for k in self.aliases if len(k) >= 6]
+        from rapidfuzz import process
+        from rapidfuzz.distance import DamerauLevenshtein
+
         allowed = self.edits + (1 if len(key) >= 12 else 0)
         found = process.extract(
-            key, self._fuzzy_keys, scorer=DamerauLevenshtein.distance, score_cutoff=allowed, limit=5
+            key,
+            self._keys_near(key, allowed),
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=allowed,
+            limit=5,
         )
         if not found:
             return None
@@ -133,11 +149,14 @@ class Resolver:
     def _near(self, key: str) -> int | None:
         """The entity whose alias is close to a name that was not taken as its alias (one edit beyond what
         is taken automatically, or tied between entities, or kept apart by an analyst)."""
-        if len(key) < 6 or self._fuzzy_keys is None:
+        if len(key) < 6 or self._by_length is None:
             return None
+        from rapidfuzz import process
+        from rapidfuzz.distance import DamerauLevenshtein
+
         allowed = self.edits + (1 if len(key) >= 12 else 0) + 1
         found = process.extractOne(
-            key, self._fuzzy_keys, scorer=DamerauLevenshtein.distance, score_cutoff=allowed
+            key, self._keys_near(key, allowed), scorer=DamerauLevenshtein.distance, score_cutoff=allowed
         )
         return self.aliases[found[0]] if found else None
 
@@ -161,6 +180,8 @@ def lookup(name: str, aliases: list[tuple[int, str, str]], names: dict[int, str]
     exact = {eid for eid, k, _ in aliases if k == key}
     if len(exact) == 1:
         return Lookup(exact.pop(), [])
+    from rapidfuzz import fuzz, process
+
     keys = [k for _, k, _ in aliases]
     found = process.extract(key, keys, scorer=fuzz.WRatio, limit=10, score_cutoff=70)
     ranked: dict[int, float] = {}

@@ -1,7 +1,5 @@
 """Queries: entities, claims, one claim, search and counts."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -27,6 +25,18 @@ def entity(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Entity name or alias (typos tolerated).")],
     fmt: FormatOpt = Fmt.table,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit",
+            min=0,
+            metavar="N",
+            help="Show the newest N claims of each section (known, answered, open, watch); each section "
+            "says how many it holds in all. Related entities and the newest N sources are read from the "
+            "entity's newest 2,000 claims. 0 shows everything, read from every claim (slow for an entity "
+            "named in a large share of the KB).",
+        ),
+    ] = 10,
     as_of: AsOfOpt = None,
     by: ByOpt = "ingested",
 ) -> None:
@@ -34,7 +44,7 @@ def entity(
     from kb import render
 
     store = _store(ctx)
-    profile = store.entity_profile(_entity_id(store, name), as_of=_moment(store, as_of, by))
+    profile = store.entity_profile(_entity_id(store, name), as_of=_moment(store, as_of, by), limit=limit)
     _emit(fmt, profile, render.entity_profile, render.entity_profile_md)
 
 
