@@ -159,6 +159,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # 64 MiB of page cache instead of SQLite's 2 MiB: a large KB's indexes stay in memory between stories.
+    cur.execute("PRAGMA cache_size=-65536")
     cur.close()
 
 

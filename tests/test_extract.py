@@ -183,3 +183,24 @@ def test_lookup_suggests_close_names_when_two_match_about_as_well():
 def test_lookup_returns_no_entity_and_no_suggestions_for_a_name_like_nothing():
     found = lookup("Zebra Holdings", ALIASES, NAMES)
     assert (found.entity_id, found.suggestions) == (None, [])
+
+
+def test_fuzzy_lookup_prefilter_finds_exactly_what_a_full_scan_finds():
+    # kb.resolve scans alias keys by plain Levenshtein distance first (faster) and scores only those
+    # within twice the allowed edits; it must return what a Damerau-Levenshtein scan returns, in order.
+    import random
+
+    from rapidfuzz import process
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    from kb.resolve import _closest
+
+    rng = random.Random(3)
+    for _ in range(400):
+        keys = ["".join(rng.choices("abcde ", k=rng.randint(5, 9))) for _ in range(60)]
+        key = "".join(rng.choices("abcde ", k=rng.randint(5, 9)))
+        for edits, limit in ((1, 5), (2, 5), (3, 1)):
+            full = process.extract(
+                key, keys, scorer=DamerauLevenshtein.distance, score_cutoff=edits, limit=limit
+            )
+            assert _closest(key, keys, edits, limit) == [(k, int(d), i) for k, d, i in full]
