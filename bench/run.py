@@ -2,7 +2,7 @@
 
     python bench/run.py --quick                          # smoke test: tiny sizes, under a minute
     python bench/run.py --base 5000 --batch 100 --claims 200000
-    python bench/run.py --backend sqlite --base 100000 --batch 500 --claims 1000000   # the sizes
+    python bench/run.py --backend sqlite --base 100000 --batch 500 --claims 1000000   # the target sizes
 
 For each backend, in a fresh database (a temporary SQLite file; a PostgreSQL database with a random name,
 dropped afterwards):
