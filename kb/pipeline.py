@@ -26,7 +26,7 @@ from kb.models import ACTIVE_LINK, KNOWN, Kind, LinkKind, LinkStatus, Stance, St
 from kb.parse import ParsedClaim, ParsedStory
 from kb.resolve import Resolver, alias_key, load_gazetteer
 from kb.settings import MAX_CANDIDATES, PER_ENTITY, PER_TERM, Thresholds, gazetteer_paths
-from kb.store import CandidateRow, Store, utcnow
+from kb.store import CandidateRow, LinkRow, Store, utcnow
 from kb.text import content_hash, split_attribution, text_hash
 
 RETRIES = 5  # attempts at one story when another writer got there first
@@ -611,14 +611,18 @@ def _inputs(
         elif b.stance in (Stance.asserts, Stance.supports, Stance.questions, Stance.watches):
             backing[b.claim_id].append(item)
     states = store.claim_states(s, related)
+    touching: dict[int, list[LinkRow]] = defaultdict(list)  # each claim's links, in the order read
+    for ln in links:
+        touching[ln.src_id].append(ln)
+        if ln.dst_id != ln.src_id:
+            touching[ln.dst_id].append(ln)
+    contradicting = {(ln.src_id, ln.dst_id) for ln in links if ln.kind == LinkKind.contradicts}
     out: dict[int, Inputs] = {}
     for cid in claim_ids:
         kind, _, _, analyst = states[cid]
         inp = Inputs(kind=kind, support=list(backing[cid]), doubts=doubts[cid], analyst_state=analyst)
         answers: list[int] = []
-        for ln in links:
-            if cid not in (ln.src_id, ln.dst_id):
-                continue
+        for ln in touching[cid]:
             other = ln.dst_id if ln.src_id == cid else ln.src_id
             if ln.kind == LinkKind.same_as:
                 inp.support += backing[other]
@@ -631,7 +635,6 @@ def _inputs(
         for a in answers:
             inp.answers += backing[a]
             inp.answered_confirmed |= states[a][1] == State.confirmed
-        contradicting = {(ln.src_id, ln.dst_id) for ln in links if ln.kind == LinkKind.contradicts}
         inp.answers_conflict = any((a, b) in contradicting for a in answers for b in answers)
         out[cid] = inp
     return out, states
