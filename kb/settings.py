@@ -33,9 +33,9 @@ class Thresholds:
 
 DEFAULT_DB_FILE = "kb.db"
 MAX_INPUT_BYTES = int(os.environ.get("KB_MAX_INPUT_BYTES", str(20 * 1024 * 1024)))
-# Candidate selection (blocking). Each incoming claim is scored against at most MAX_CANDIDATES existing
-# claims: those sharing the most of its terms (rare ones weighing more), taken from the newest PER_TERM
-# claims using each of its terms, and the newest PER_ENTITY claims naming each of its entities.
+# Candidate selection (blocking). Each incoming claim is scored against the MAX_CANDIDATES existing claims
+# sharing the most of its terms (rare ones weighing more), taken from the newest PER_TERM claims using
+# each of its terms, plus the newest PER_ENTITY claims naming each of its entities.
 MAX_CANDIDATES = int(os.environ.get("KB_MAX_CANDIDATES", "40"))
 PER_TERM = int(os.environ.get("KB_PER_TERM", "40"))
 PER_ENTITY = int(os.environ.get("KB_PER_ENTITY", "15"))
