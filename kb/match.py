@@ -269,14 +269,6 @@ def _w(term: str, weights: Weights) -> float:
     return weights.get(term, 1.0) if weights else 1.0
 
 
-def _weighted_dice(a: frozenset[str], b: frozenset[str], weights: Weights) -> float:
-    if not a or not b:
-        return 0.0
-    common = _total([t for t in _matched(a, b) if t in b or not t.startswith("@")], weights)
-    total = _total(a, weights) + _total(b, weights)
-    return min(1.0, 2 * common / total)
-
-
 @dataclass(frozen=True)
 class Match:
     kind: str  # same_as, answers, contradicts
@@ -293,16 +285,9 @@ def _items(f: Features) -> frozenset[str]:
     return f.items or f.terms | {f"@{e}" for e in f.entities}
 
 
-def _overlap(a: frozenset[str], b: frozenset[str], weights: Weights) -> float:
-    """Weighted share of the smaller claim that the other one covers (a restatement often adds a clause)."""
-    if not a or not b:
-        return 0.0
-    common = _total([t for t in _matched(a, b) if t in b or not t.startswith("@")], weights)
-    return min(1.0, common / min(_total(a, weights), _total(b, weights)))
-
-
 def _dice_and_overlap(a: frozenset[str], b: frozenset[str], weights: Weights) -> tuple[float, float]:
-    """`_weighted_dice` and `_overlap` of the same two sets, sharing the work."""
+    """Weighted Dice of two claims' items, and the weighted share of the smaller claim that the other one
+    covers (a restatement often adds a clause)."""
     if not a or not b:
         return 0.0, 0.0
     common = _total([t for t in _matched(a, b) if t in b or not t.startswith("@")], weights)
@@ -310,11 +295,14 @@ def _dice_and_overlap(a: frozenset[str], b: frozenset[str], weights: Weights) ->
     return min(1.0, 2 * common / (ta + tb)), min(1.0, common / min(ta, tb))
 
 
+def _blend(dice: float, overlap: float) -> float:
+    return round(0.4 * dice + 0.6 * overlap, 3)
+
+
 def similarity(a: Features, b: Features, weights: Weights = MappingProxyType({})) -> float:
     """How far two claims say the same thing: weighted Dice (40%) and weighted overlap (60%) over their
     terms and entities, rare ones weighing more."""
-    x, y = _items(a), _items(b)
-    return round(0.4 * _weighted_dice(x, y, weights) + 0.6 * _overlap(x, y, weights), 3)
+    return _blend(*_dice_and_overlap(_items(a), _items(b), weights))
 
 
 def _conflicting_figures(a: Features, b: Features) -> Figure | None:
@@ -343,7 +331,7 @@ def compare_statements(new: Features, old: Features, weights: Weights) -> Match 
     counts_b = {g.value for g in old.figures if g.kind == "count"}
     if counts_a and counts_b and not counts_a & counts_b:
         return None  # "contract 71" and "contract 1": different things, not one disputed
-    sim = round(0.4 * dice + 0.6 * overlap, 3)  # similarity(new, old, weights)
+    sim = _blend(dice, overlap)  # similarity(new, old, weights)
     if new.kind == old.kind == "fact":
         if new.negated != old.negated:
             return Match(
