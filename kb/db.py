@@ -6,10 +6,10 @@ its version bump, under a lock so two processes opening one database do not race
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import bindparam, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel, create_engine
@@ -42,28 +42,39 @@ def index_claims(conn: Connection, batch: int = 5000) -> None:
     count_claims(conn)
 
 
-def count_claims(conn: Connection) -> None:
+def count_claims(conn: Connection, entity_ids: Collection[int] | None = None) -> None:
     """Recount the claim counter and the per-entity counters (claims about it; claims naming it by kind
-    and state) from the claims and their mentions."""
-    conn.execute(
-        text("DELETE FROM term_stat WHERE term LIKE '@%' OR term LIKE '~%' OR term = :k"), {"k": CLAIM_COUNT}
+    and state) from the claims and their mentions; with `entity_ids`, only those entities' counters
+    (after a merge moved their mentions)."""
+    if entity_ids is None:
+        conn.execute(
+            text("DELETE FROM term_stat WHERE term LIKE '@%' OR term LIKE '~%' OR term = :k"),
+            {"k": CLAIM_COUNT},
+        )
+        conn.execute(
+            text("INSERT INTO term_stat (term, df) SELECT :k, count(*) FROM claim"), {"k": CLAIM_COUNT}
+        )
+        only, params = "", {}
+    else:
+        for e in sorted(entity_ids):
+            conn.execute(
+                text("DELETE FROM term_stat WHERE term = :about OR term LIKE :tallies"),
+                {"about": f"{ENTITY_COUNT}{e}", "tallies": f"{TALLY}{e}/%"},
+            )
+        only, params = " AND m.entity_id IN :ids", {"ids": sorted(entity_ids)}
+    about = text(
+        "INSERT INTO term_stat (term, df) SELECT :p || CAST(m.entity_id AS TEXT), count(*) FROM mention m "
+        f"WHERE m.role = 'subject'{only} GROUP BY m.entity_id"
     )
-    conn.execute(
-        text(
-            "INSERT INTO term_stat (term, df) SELECT :p || CAST(entity_id AS TEXT), count(*) FROM mention "
-            "WHERE role = 'subject' GROUP BY entity_id"
-        ),
-        {"p": ENTITY_COUNT},
+    tallies = text(
+        "INSERT INTO term_stat (term, df) SELECT :t || CAST(m.entity_id AS TEXT) || '/' || c.kind || '/' "
+        "|| c.state, count(*) FROM mention m JOIN claim c ON c.id = m.claim_id "
+        f"WHERE m.role != 'context'{only} GROUP BY m.entity_id, c.kind, c.state"
     )
-    conn.execute(text("INSERT INTO term_stat (term, df) SELECT :k, count(*) FROM claim"), {"k": CLAIM_COUNT})
-    conn.execute(
-        text(
-            "INSERT INTO term_stat (term, df) SELECT :p || CAST(m.entity_id AS TEXT) || '/' || c.kind || '/' "
-            "|| c.state, count(*) FROM mention m JOIN claim c ON c.id = m.claim_id WHERE m.role != 'context' "
-            "GROUP BY m.entity_id, c.kind, c.state"
-        ),
-        {"p": TALLY},
-    )
+    if only:
+        about, tallies = (q.bindparams(bindparam("ids", expanding=True)) for q in (about, tallies))
+    conn.execute(about, {"p": ENTITY_COUNT, **params})
+    conn.execute(tallies, {"t": TALLY, **params})
 
 
 # Indexes for `kb entity`. The mention index (entity, claim) gains the role, so an entity's claims are

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from kb.db import CURATIONS, ENTITY_COUNT, index_claims, make_engine, tally_key
+from kb.db import CURATIONS, count_claims, index_claims, make_engine, tally_key
 from kb.errors import StoreError
 from kb.models import (
     ACTIVE_LINK,
@@ -1095,7 +1095,7 @@ class Store:
         s.execute(delete(Mention).where(Mention.entity_id == other, Mention.claim_id.in_(sorted(both))))
         s.execute(update(Mention).where(Mention.entity_id == other).values(entity_id=keep))
         s.execute(update(Entity).where(Entity.id == other).values(merged_into=keep))
-        _recount_entities(s, {keep, other})
+        count_claims(s.connection(), {keep, other})
         return {"aliases": aliases, "moved": moved, "dropped": dropped}
 
     @staticmethod
@@ -1114,7 +1114,7 @@ class Store:
         if rows:
             s.execute(insert(Mention), rows)
         s.execute(update(Entity).where(Entity.id == other).values(merged_into=None))
-        _recount_entities(s, {keep, other})
+        count_claims(s.connection(), {keep, other})
 
     def merged_entities(self) -> dict[int, str]:
         """Entities currently merged into another: id -> name."""
@@ -1360,32 +1360,6 @@ def _named_entities(s: Session, claim_ids: Iterable[int]) -> list[tuple[int, int
             )
         ).all()
     return out
-
-
-def _recount_entities(s: Session, entity_ids: set[int]) -> None:
-    """Set the counters of entities whose mentions moved: claims about each, and the tallies of claims
-    naming each by kind and state."""
-    tallies = s.execute(
-        select(MENTION.c.entity_id, CLAIM.c.kind, CLAIM.c.state, func.count())
-        .join(CLAIM, CLAIM.c.id == MENTION.c.claim_id)
-        .where(MENTION.c.entity_id.in_(sorted(entity_ids)), MENTION.c.role != "context")
-        .group_by(MENTION.c.entity_id, CLAIM.c.kind, CLAIM.c.state)
-    ).all()
-    s.execute(delete(TERMS).where(TERMS.c.term.in_(_tally_keys(entity_ids))))
-    if tallies:
-        s.execute(insert(TERMS), [{"term": tally_key(e, k, st), "df": n} for e, k, st, n in tallies])
-    keys = {f"{ENTITY_COUNT}{e}": e for e in entity_ids}
-    counts = _pairs(
-        s.execute(
-            select(MENTION.c.entity_id, func.count())
-            .where(MENTION.c.entity_id.in_(sorted(entity_ids)), MENTION.c.role == "subject")
-            .group_by(MENTION.c.entity_id)
-        )
-    )
-    s.execute(delete(TERMS).where(TERMS.c.term.in_(sorted(keys))))
-    rows = [{"term": k, "df": counts[e]} for k, e in sorted(keys.items()) if counts.get(e)]
-    if rows:
-        s.execute(insert(TERMS), rows)
 
 
 def _dialect_insert(s: Session, table: Any) -> Any:
