@@ -23,6 +23,7 @@ Migration = tuple[str, Callable[[Connection], None]]
 ENTITY_COUNT = "@"  # term_stat key prefix of "claims about entity N" counters
 CLAIM_COUNT = "#claims"  # term_stat key of the number of claims
 CURATIONS = "#curations"  # term_stat key counting entity curations (merges, aliases, kinds, ...)
+DECISIONS = "#decisions"  # term_stat key counting analysts' decisions on claims and links
 TALLY = "~"  # term_stat key prefix of "claims naming entity N of kind K in state S": ~N/K/S
 
 

@@ -7,7 +7,9 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from kb.resolve import alias_key
 from kb.text import fold
 
 # Capitalised words that start sentences or name no one.
@@ -83,41 +85,87 @@ def _trim(run: list[Span]) -> list[Span]:
     return run
 
 
-def mentions(sentence: str, is_alias: Callable[[str], bool], title_case: bool = False) -> list[str]:
-    """Entity names in a sentence: known aliases first (longest wins), then new names that look like
-    names. With `title_case` (a headline), only known aliases count."""
+class Run(NamedTuple):
+    """A run of name-like tokens, with the alias key of every sub-span worked out in advance: `keys[i][n]`
+    is the key of the n + 1 tokens from token i, or None where that span can never be a known name (a
+    joiner at either end, a short word not written as an acronym). Looking names up is then only set
+    membership, which is what the ingest process does; the keys are text work done wherever the story is
+    read."""
+
+    words: tuple[str, ...]
+    starts: tuple[int, ...]  # token index in the sentence
+    initial: tuple[bool, ...]  # begins a sentence or clause
+    keys: tuple[tuple[str | None, ...], ...]
+
+
+def runs_of(sentence: str) -> tuple[Run, ...]:
+    """The candidate runs of a sentence with their sub-span keys (see `Run`)."""
+    out = []
+    for spans in candidate_runs(_CONTROL.sub(" ", sentence)):  # "\x1b[2J" in a story names nobody
+        if not spans:
+            continue
+        keys = []
+        for i in range(len(spans)):
+            row: list[str | None] = []
+            for j in range(i + 1, len(spans) + 1):
+                part = spans[i:j]
+                text = " ".join(s.text for s in part)
+                row.append(alias_key(text) if _eligible(text, part) else None)
+            keys.append(tuple(row))
+        out.append(
+            Run(
+                tuple(s.text for s in spans),
+                tuple(s.start for s in spans),
+                tuple(s.sentence_initial for s in spans),
+                tuple(keys),
+            )
+        )
+    return tuple(out)
+
+
+def names_in(runs: tuple[Run, ...], known: Callable[[str], bool], title_case: bool = False) -> list[str]:
+    """Entity names in a sentence's runs: known aliases first (longest wins), then new names that look like
+    names. `known` says whether an alias key names an entity. With `title_case` (a headline), only known
+    aliases count."""
     found: list[str] = []
-    sentence = _CONTROL.sub(" ", sentence)  # "\x1b[2J" in a story names nobody
-    for run in candidate_runs(sentence):
+    for run in runs:
+        n = len(run.words)
+
+        def ok(i: int, j: int, keys: tuple[tuple[str | None, ...], ...] = run.keys) -> bool:
+            key = keys[i][j - i - 1]
+            return bool(key) and known(key)  # type: ignore[arg-type]
+
         i = 0
-        while i < len(run):
-            for j in range(len(run), i, -1):
-                text = " ".join(s.text for s in run[i:j])
-                if _known(text, run[i:j], is_alias):
-                    found.append(text)
+        while i < n:
+            for j in range(n, i, -1):
+                if ok(i, j):
+                    found.append(" ".join(run.words[i:j]))
                     i = j
                     break
             else:
                 j = i
-                while j < len(run) and not any(
-                    _known(" ".join(s.text for s in run[j:k]), run[j:k], is_alias)
-                    for k in range(j + 1, len(run) + 1)
-                ):
+                while j < n and not any(ok(j, k) for k in range(j + 1, n + 1)):
                     j += 1
-                leftover = run[i:j] if j > i else run[i : i + 1]
+                end = j if j > i else i + 1
                 if not title_case:
-                    found.extend(_new_names(leftover))
+                    found.extend(
+                        _new_names([Span(run.words[x], run.starts[x], run.initial[x]) for x in range(i, end)])
+                    )
                 i = max(j, i + 1)
     seen: set[str] = set()
     return [f for f in found if not (fold(f) in seen or seen.add(fold(f)))]  # type: ignore[func-returns-value]
 
 
-def _known(text: str, spans: list[Span], is_alias: Callable[[str], bool]) -> bool:
+def mentions(sentence: str, known: Callable[[str], bool], title_case: bool = False) -> list[str]:
+    """Entity names in a sentence (see `names_in`)."""
+    return names_in(runs_of(sentence), known, title_case)
+
+
+def _eligible(text: str, spans: list[Span]) -> bool:
+    """Whether a span could be a known name at all, whatever the aliases."""
     if spans[0].text.casefold() in _JOINERS or spans[-1].text.casefold() in _JOINERS:
         return False
-    if len(text) <= 3 and not (text.isupper() or _ACRONYM.match(text) or _PRODUCTISH.match(text)):
-        return False  # "Us", "It": short aliases must be written as acronyms
-    return is_alias(text)
+    return not (len(text) <= 3 and not (text.isupper() or _ACRONYM.match(text) or _PRODUCTISH.match(text)))
 
 
 def _new_names(spans: list[Span]) -> list[str]:

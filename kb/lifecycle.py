@@ -48,6 +48,19 @@ def words_for(confidence: float) -> str:
     return ESTIMATIVE[-1][1]
 
 
+@dataclass
+class Change:
+    """One thing an ingest or decision did to a claim, for summaries."""
+
+    claim_id: int
+    text: str
+    action: str  # promoted, corroborated, disputed, confirmed, refuted, reopened, suggested, ...
+    from_state: str | None
+    to_state: str | None
+    reason: str = ""
+    other_claim_id: int | None = None
+
+
 @dataclass(frozen=True)
 class Backing:
     """One story's backing of a claim: who said it and how much that counts."""

@@ -13,10 +13,11 @@ import heapq
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from contextlib import suppress
+from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
 from types import MappingProxyType
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -102,6 +103,7 @@ threatened threatens vowed vows welcomed welcomes responded responds reacted rea
 denounced praised urged pledged rejected dismissed accused described labelled labeled slammed
 """.split()
 )
+_SPEECH = re.compile(r"\b(?:" + "|".join(sorted(SPEECH)) + r")\b")
 RULE_WORDS = frozenset(
     """
 licence license licensed licences licenses approval approve approved permit permitted ban banned restrict
@@ -120,9 +122,32 @@ class Figure:
     value: float | None = None
 
 
-@dataclass
 class Features:
-    """What matching needs to know about one claim."""
+    """What matching needs to know about one claim. What is read from its text (figures, polarity, the
+    answers a question wants, its "beyond X" terms) is given when the claim was prepared, or worked out
+    when first needed: most candidates a claim meets are dismissed before that."""
+
+    __slots__ = (
+        "aside",
+        "claim_id",
+        "context",
+        "cues",
+        "entities",
+        "excluded",
+        "figure_kinds",
+        "figures",
+        "heads",
+        "index",
+        "items",
+        "kind",
+        "negated",
+        "source_id",
+        "speech",
+        "terms",
+        "text",
+        "topic",
+        "wants",
+    )
 
     claim_id: int
     kind: str  # fact, question, watch
@@ -130,14 +155,86 @@ class Features:
     terms: frozenset[str]
     entities: frozenset[int]
     context: frozenset[int]  # the story's main entities
-    figures: tuple[Figure, ...] = ()
-    negated: bool = False
-    wants: frozenset[str] = field(default_factory=frozenset)  # answer types a question wants
-    excluded: frozenset[str] = frozenset()  # a question's "beyond X" terms: known already, not asked
-    aside: frozenset[int] = frozenset()  # entities of a question's "beyond X" clauses
-    heads: frozenset[str] = frozenset()  # first four letters of each term: a cheap test for shared terms
-    items: frozenset[str] = frozenset()  # terms and "@entity id"s: what similarity compares
-    source_id: int | None = None
+    aside: frozenset[int]  # entities of a question's "beyond X" clauses
+    source_id: int | None
+    heads: frozenset[str]  # first four letters of each term: a cheap test for shared terms
+    items: frozenset[str]  # terms and "@entity id"s: what similarity compares
+    index: dict[str, tuple[str, ...]]  # terms by their first four letters
+    # Read from the text when first asked for:
+    figures: tuple[Figure, ...]
+    negated: bool
+    wants: frozenset[str]  # answer types a question wants
+    excluded: frozenset[str]  # a question's "beyond X" terms: known already, not asked
+    figure_kinds: frozenset[str]
+    topic: list[str]  # a question's terms that are its topic, not the kind of answer it wants
+    cues: list[str]  # ... and those naming the kind of answer
+    speech: bool  # a fact reporting what someone said or did in response
+
+    def __init__(
+        self,
+        claim_id: int,
+        kind: str,
+        text: str,
+        terms: frozenset[str],
+        entities: frozenset[int],
+        context: frozenset[int],
+        aside: frozenset[int] = frozenset(),
+        source_id: int | None = None,
+        figures: tuple[Figure, ...] | None = None,
+        negated: bool | None = None,
+        wants: frozenset[str] | None = None,
+        excluded: frozenset[str] | None = None,
+    ) -> None:
+        self.claim_id, self.kind, self.text, self.terms = claim_id, kind, text, terms
+        self.entities, self.context, self.aside, self.source_id = entities, context, aside, source_id
+        self.heads = frozenset(t[:4] for t in terms)
+        self.items = terms | {f"@{e}" for e in entities}
+        index: dict[str, list[str]] = {}
+        for term in terms:
+            index.setdefault(term[:4], []).append(term)
+        self.index = {k: tuple(v) for k, v in index.items()}
+        for name, value in (
+            ("figures", figures),
+            ("negated", negated),
+            ("wants", wants),
+            ("excluded", excluded),
+        ):
+            if value is not None:
+                setattr(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        question = self.kind == "question"
+        value: Any
+        if name == "figures":
+            value = figures_of(self.text)
+        elif name == "negated":
+            value = is_negated(self.text) if self.kind == "fact" else False
+        elif name == "wants":
+            value = wanted_answers(self.text) if question else frozenset()
+        elif name == "excluded":
+            value = excluded_terms(self.text) if question else frozenset()
+        elif name == "figure_kinds":
+            value = frozenset(g.kind for g in self.figures)
+        elif name == "topic":
+            value = [t for t in self.terms if t not in CUE_STEMS and t not in self.excluded]
+        elif name == "cues":
+            value = [t for t in self.terms if t in CUE_STEMS and t not in self.excluded]
+        elif name == "speech":
+            value = _speaks(self.text)
+        else:
+            raise AttributeError(name)
+        setattr(self, name, value)
+        return value
+
+    def stored_as(self, claim_id: int, context: frozenset[int], aside: frozenset[int]) -> Features:
+        """The same claim once stored: with its id, and the entities its mentions keep by role."""
+        out = Features(
+            claim_id, self.kind, self.text, self.terms, self.entities, context, aside, self.source_id
+        )
+        for name in ("figures", "negated", "wants", "excluded"):
+            with suppress(AttributeError):  # (not worked out yet)
+                setattr(out, name, object.__getattribute__(self, name))
+        return out
 
 
 def stem(word: str) -> str:
@@ -214,6 +311,7 @@ def is_negated(text: str) -> bool:
     return bool(NEGATION.search(fold(split_attribution(text)[0])))
 
 
+@lru_cache(maxsize=1 << 18)
 def _match_term(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -228,10 +326,22 @@ def _match_term(a: str, b: str) -> bool:
     return prefix >= max(4, n - 2) or (n >= 6 and fuzz.ratio(a, b) >= 88)
 
 
-def _matched(terms: Iterable[str], pool: frozenset[str]) -> list[str]:
-    """The terms that some pool term matches (equal, or a variant sharing its first four letters)."""
-    index = _prefix_index(pool)
-    return [t for t in terms if t in pool or any(_match_term(t, p) for p in index.get(t[:4], ()))]
+def _matched(
+    terms: Iterable[str], pool: frozenset[str], index: Mapping[str, tuple[str, ...]] | None = None
+) -> list[str]:
+    """The terms that some pool term matches (equal, or a variant sharing its first four letters);
+    `index` is the pool's terms by their first four letters, when known."""
+    if index is None:
+        index = _prefix_index(pool)
+    out = []
+    for t in terms:
+        if t in pool:
+            out.append(t)
+        else:
+            near = index.get(t[:4])
+            if near is not None and any(_match_term(t, p) for p in near):
+                out.append(t)
+    return out
 
 
 @lru_cache(maxsize=16384)
@@ -242,31 +352,44 @@ def _prefix_index(pool: frozenset[str]) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in index.items()}
 
 
-Weights = Mapping[str, float]
+class Weights(dict[str, float]):
+    """Weights of terms and of entities ("@id"); a key without one weighs 1. A subclass may work weights
+    out when first asked for (`__missing__`)."""
+
+    def __missing__(self, key: str) -> float:
+        return 1.0
+
+    def total(self, items: frozenset[str]) -> float:
+        """Summed weights of a claim's items."""
+        return sum(map(self.__getitem__, items))
+
+
+NO_WEIGHTS = Weights()  # every term weighs 1
 
 
 def idf_weights(
     df: Mapping[str, int], total: int, entity_df: Mapping[int, int] = MappingProxyType({})
-) -> dict[str, float]:
+) -> Weights:
     """Inverse document frequency of terms and of entities ("@id"): one in few claims weighs up to
     several times one in many."""
-    weights = {t: _idf(n, total) for t, n in df.items()}
-    weights.update({f"@{e}": _idf(n, total) for e, n in entity_df.items()})
+    weights = Weights({t: idf(n, total) for t, n in df.items()})
+    weights.update({f"@{e}": idf(n, total) for e, n in entity_df.items()})
     return weights
 
 
-def _idf(n: int, total: int) -> float:
+def idf(n: int, total: int) -> float:
+    """The weight of a term (or entity) found in `n` of `total` claims."""
     # The square root keeps a rare filler word ("still", "longtime") from outweighing the shared substance.
     return math.sqrt(math.log(1 + (total + 1) / (n + 0.5)))
 
 
 def _total(terms: Iterable[str], weights: Weights) -> float:
     """Summed weights of the terms (1 for a term without one)."""
-    return sum(map(weights.get, terms, repeat(1.0)))
+    return sum(map(weights.__getitem__, terms))
 
 
 def _w(term: str, weights: Weights) -> float:
-    return weights.get(term, 1.0) if weights else 1.0
+    return weights[term]
 
 
 @dataclass(frozen=True)
@@ -282,16 +405,21 @@ class Match:
 
 def _items(f: Features) -> frozenset[str]:
     """A claim's content terms and the entities it is about (as "@id"), the units similarity counts."""
-    return f.items or f.terms | {f"@{e}" for e in f.entities}
+    return f.items
 
 
-def _dice_and_overlap(a: frozenset[str], b: frozenset[str], weights: Weights) -> tuple[float, float]:
+def _dice_and_overlap(
+    a: Features, b: Features, weights: Weights, matched: list[str] | None = None
+) -> tuple[float, float]:
     """Weighted Dice of two claims' items, and the weighted share of the smaller claim that the other one
-    covers (a restatement often adds a clause)."""
-    if not a or not b:
+    covers (a restatement often adds a clause). Terms count when a variant matches; entities only when
+    the same. `matched` is `a`'s terms that `b` matches, when known."""
+    if not a.items or not b.items:
         return 0.0, 0.0
-    common = _total([t for t in _matched(a, b) if t in b or not t.startswith("@")], weights)
-    ta, tb = _total(a, weights), _total(b, weights)
+    if matched is None:
+        matched = _matched(a.terms, b.terms, b.index)
+    common = _total(matched, weights) + _total([f"@{e}" for e in a.entities & b.entities], weights)
+    ta, tb = weights.total(a.items), weights.total(b.items)
     return min(1.0, 2 * common / (ta + tb)), min(1.0, common / min(ta, tb))
 
 
@@ -299,10 +427,10 @@ def _blend(dice: float, overlap: float) -> float:
     return round(0.4 * dice + 0.6 * overlap, 3)
 
 
-def similarity(a: Features, b: Features, weights: Weights = MappingProxyType({})) -> float:
+def similarity(a: Features, b: Features, weights: Weights = NO_WEIGHTS) -> float:
     """How far two claims say the same thing: weighted Dice (40%) and weighted overlap (60%) over their
     terms and entities, rare ones weighing more."""
-    return _blend(*_dice_and_overlap(_items(a), _items(b), weights))
+    return _blend(*_dice_and_overlap(a, b, weights))
 
 
 def _conflicting_figures(a: Features, b: Features) -> Figure | None:
@@ -322,9 +450,10 @@ def _conflicting_figures(a: Features, b: Features) -> Figure | None:
 
 def compare_statements(new: Features, old: Features, weights: Weights) -> Match | None:
     """same_as or contradicts between two claims of the same kind."""
-    if len(_matched(new.terms, old.terms)) < 2:
+    matched = _matched(new.terms, old.terms, old.index)
+    if len(matched) < 2:
         return None
-    dice, overlap = _dice_and_overlap(_items(new), _items(old), weights)
+    dice, overlap = _dice_and_overlap(new, old, weights, matched)
     if dice < 0.3:
         return None  # sharing entities is not saying the same thing
     counts_a = {g.value for g in new.figures if g.kind == "count"}
@@ -372,7 +501,7 @@ def _added_figures(new: Features, old: Features) -> str:
 
 def _answer_evidence(q: Features, f: Features, entity_kinds: Mapping[int, str]) -> tuple[bool, str]:
     """Whether a fact supplies the kind of evidence the question wants, and which."""
-    figures = {g.kind for g in f.figures}
+    figures = f.figure_kinds
     for want in sorted(q.wants):
         if want in ("money", "percent", "count") and want in figures:
             return True, f"gives a figure ({next(g.text for g in f.figures if g.kind == want)})"
@@ -390,10 +519,8 @@ def _answer_evidence(q: Features, f: Features, entity_kinds: Mapping[int, str]) 
             rules = (f.terms & RULE_STEMS) - q.excluded
             if rules or any(entity_kinds.get(e) == "regulation" for e in f.entities - q.entities):
                 return True, "states a rule, licence or restriction"
-        if want == "response":
-            said = fold(f.text)
-            if q.entities & f.entities and any(re.search(rf"\b{w}\b", said) for w in SPEECH):
-                return True, "reports the subject's reaction"
+        if want == "response" and q.entities & f.entities and f.speech:
+            return True, "reports the subject's reaction"
     return False, ""
 
 
@@ -401,15 +528,16 @@ def _settles(q: Features, f: Features, topic: list[str], coverage: float, weight
     """How far a statement settles a yes/no question (1, 0.5 or 0): it must carry the most distinctive
     term of the question ("appeal", "only"), or of one of its alternatives ("whether X or Y"), not just its
     topic. Another term of one alternative of several settles it halfway (an analyst decides)."""
-    alternatives = [terms_of(part) & frozenset(topic) for part in re.split(r"\bor\b", _whether(q.text))]
-    alternatives = [alt for alt in alternatives if alt] or [frozenset(topic)]
+    wanted = frozenset(topic)
+    alternatives = [alt & wanted for alt in _alternatives(q.text)]
+    alternatives = [alt for alt in alternatives if alt] or [wanted]
     several = len(alternatives) > 1
     if coverage < (0.3 if several else 0.5):
         return 0.0
     partial = 0.0
     for i, alt in enumerate(alternatives):
         top = max(_w(t, weights) for t in alt)
-        found = _matched(alt, f.terms)
+        found = _matched(alt, f.terms, f.index)
         if any(_w(t, weights) >= top for t in found):
             return 1.0
         others = frozenset().union(*(a for j, a in enumerate(alternatives) if j != i))
@@ -418,13 +546,24 @@ def _settles(q: Features, f: Features, topic: list[str], coverage: float, weight
     return partial
 
 
+@lru_cache(maxsize=65536)
+def _alternatives(question: str) -> tuple[frozenset[str], ...]:
+    """The terms of each alternative of a yes/no question ("whether X or Y")."""
+    return tuple(terms_of(part) for part in re.split(r"\bor\b", _whether(question)))
+
+
+@lru_cache(maxsize=65536)
+def _speaks(text: str) -> bool:
+    return bool(_SPEECH.search(fold(text)))
+
+
 def _whether(question: str) -> str:
     q = strip_hedges(question)
     return q.split("whether", 1)[1] if "whether" in q else q
 
 
 def answer_score(
-    q: Features, f: Features, entity_kinds: Mapping[int, str], weights: Weights = MappingProxyType({})
+    q: Features, f: Features, entity_kinds: Mapping[int, str], weights: Weights = NO_WEIGHTS
 ) -> Match | None:
     """How well fact `f` answers question `q`: the wanted kind of evidence (35%), about the question's
     topic (35%, rare terms weighing more, terms naming the wanted answer half) and subject (30%). A
@@ -434,11 +573,10 @@ def answer_score(
     shared = subject & f.entities
     if not shared:
         return None
-    topic = [t for t in q.terms if t not in CUE_STEMS and t not in q.excluded]
-    cues = [t for t in q.terms if t in CUE_STEMS and t not in q.excluded]
-    matched = _matched(topic, f.terms)
+    topic, cues = q.topic, q.cues
+    matched = _matched(topic, f.terms, f.index)
     cue_weight = _total(cues, weights)
-    cue_got = _total(_matched(cues, f.terms), weights)
+    cue_got = _total(_matched(cues, f.terms, f.index), weights)
     if topic:
         weight = _total(topic, weights) + 0.5 * cue_weight
         coverage = (_total(matched, weights) + 0.5 * cue_got) / weight
@@ -468,28 +606,31 @@ def answer_score(
 
 
 def best_match(
-    new: Features, old: Features, entity_kinds: Mapping[int, str], weights: Weights = MappingProxyType({})
+    new: Features, old: Features, entity_kinds: Mapping[int, str], weights: Weights = NO_WEIGHTS
 ) -> Match | None:
     """The strongest relation between an incoming claim and an existing one, if any."""
-    if (new.kind == old.kind or "watch" in (new.kind, old.kind)) and len(new.heads & old.heads) < 2:
-        return None  # fewer than two shared terms: neither a repeat nor a touch
-    if new.kind == old.kind:
+    kind, other = new.kind, old.kind
+    if kind == other:
+        if len(new.heads & old.heads) < 2:
+            return None  # fewer than two shared terms: not a repeat
         return compare_statements(new, old, weights)
-    if new.kind == "fact" and old.kind == "question":
-        return answer_score(old, new, entity_kinds, weights)
-    if new.kind == "question" and old.kind == "fact":
+    if kind == "fact":
+        if other == "question":
+            return answer_score(old, new, entity_kinds, weights)
+        if other == "watch" and len(new.heads & old.heads) >= 2:  # two shared terms at least to touch it
+            return trigger_score(old, new, weights)
+        return None
+    if kind == "question" and other == "fact":
         return answer_score(new, old, entity_kinds, weights)
-    if new.kind == "fact" and old.kind == "watch":
-        return trigger_score(old, new, weights)
-    return None
+    return None  # a watch item only meets watch items; a question never touches one
 
 
-def trigger_score(watch: Features, fact: Features, weights: Weights = MappingProxyType({})) -> Match | None:
+def trigger_score(watch: Features, fact: Features, weights: Weights = NO_WEIGHTS) -> Match | None:
     """Whether a later fact touches a watch item: about its subject, sharing at least two of its terms.
     Touching is not answering; only the watch item's state moves (to `triggered`)."""
     subject = watch.entities or watch.context
     shared = subject & fact.entities
-    matched = _matched(watch.terms, fact.terms)
+    matched = _matched(watch.terms, fact.terms, fact.index)
     if not shared or len(matched) < 2:
         return None
     coverage = _total(matched, weights) / _total(watch.terms, weights)
@@ -534,22 +675,25 @@ def features(
     aside: frozenset[int] = frozenset(),
 ) -> Features:
     """Matching features of a claim whose terms were computed when it was stored."""
-    question = kind == "question"
+    return Features(claim_id, kind, text, terms, entities, context, aside, source_id)
+
+
+def incoming(
+    kind: str,
+    text: str,
+    terms: frozenset[str],
+    entities: frozenset[int],
+    context: frozenset[int],
+    source_id: int | None,
+    aside: frozenset[int],
+    figures: tuple[Figure, ...],
+    negated: bool,
+    wants: frozenset[str],
+    excluded: frozenset[str],
+) -> Features:
+    """Matching features of an incoming claim (id 0) whose text work was done when it was prepared."""
     return Features(
-        claim_id=claim_id,
-        kind=kind,
-        text=text,
-        terms=terms,
-        entities=entities,
-        context=context,
-        figures=figures_of(text),
-        negated=is_negated(text) if kind == "fact" else False,
-        wants=wanted_answers(text) if question else frozenset(),
-        source_id=source_id,
-        excluded=excluded_terms(text) if question else frozenset(),
-        aside=aside,
-        heads=frozenset(t[:4] for t in terms),
-        items=terms | {f"@{e}" for e in entities},
+        0, kind, text, terms, entities, context, aside, source_id, figures, negated, wants, excluded
     )
 
 
@@ -559,10 +703,13 @@ def shortlist(
     """The `limit` claims sharing the most weight of terms with an incoming claim, from each term's
     posting list (newest claims first); ties go to the newer claim."""
     score: dict[int, float] = {}
-    for term in terms:
-        w = _w(term, weights)
+    get = score.get
+    for term in sorted(terms):  # in a fixed order, so that equal sums are equal to the last bit
+        w = weights[term]
         for cid in postings.get(term, ()):
-            score[cid] = score.get(cid, 0.0) + w
+            score[cid] = get(cid, 0.0) + w
+    if len(score) <= limit:
+        return list(score)
     return heapq.nlargest(limit, score, key=lambda c: (score[c], c))
 
 

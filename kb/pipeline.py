@@ -1,6 +1,17 @@
 """The ingest pipeline and analyst decisions: parse -> extract -> resolve -> match -> lifecycle -> store.
 
-This module orchestrates; each step's logic lives in its own module. One story is one transaction.
+This module orchestrates; each step's logic lives in its own module.
+
+Stories are ingested in batches. A batch is decided in memory story by story, in order, exactly as if
+each story were ingested alone: the order stories arrive in decides the outcome, never how they were
+batched. It is then stored in one transaction of a few bulk statements, whole or not at all, so no story
+is ever half-stored; a batch that fails is tried again story by story, so one bad story fails alone.
+What an ingest has read of the KB is kept between batches (kb.memo) while nobody else changes the KB.
+
+A batch goes through three passes, because each needs what the one before found for the whole batch:
+1. entities: the story row, its claims' names resolved (new entities and aliases made);
+2. matching: each claim is a repeat, or a new claim with its links (this reads no claim states);
+3. lifecycle: the states of the claims each story touched, derived again, with their events.
 """
 
 from __future__ import annotations
@@ -8,48 +19,65 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from kb import extract, lifecycle, match
-from kb.db import CLAIM_COUNT, ENTITY_COUNT
+from kb.db import CLAIM_COUNT, DECISIONS, ENTITY_COUNT
 from kb.errors import DecisionError, NotFound
-from kb.lifecycle import Backing, Inputs
-from kb.models import ACTIVE_LINK, KNOWN, Kind, LinkKind, LinkStatus, Stance, State
+from kb.extract import Run
+from kb.lifecycle import Change
+from kb.memo import ClaimView, Counters, Newest
+from kb.models import ACTIVE_LINK, Kind, LinkKind, LinkStatus, Stance, State
 from kb.parse import ParsedClaim, ParsedStory
+from kb.prepare import PreparedClaim, PreparedStory, prepare
 from kb.resolve import Resolver, alias_key, load_gazetteer
-from kb.settings import MAX_CANDIDATES, PER_ENTITY, PER_TERM, Thresholds, gazetteer_paths
+from kb.settings import (
+    BATCH,
+    BATCH_SECONDS,
+    MAX_CANDIDATES,
+    PER_ENTITY,
+    PER_TERM,
+    Thresholds,
+    gazetteer_paths,
+)
 from kb.store import CandidateRow, LinkRow, Store, utcnow
-from kb.text import content_hash, split_attribution, text_hash
+from kb.text import content_hash
 
-RETRIES = 5  # attempts at one story when another writer got there first
+__all__ = ["Change", "IngestResult", "Ingestor", "decide", "review", "summarise"]
+
+RETRIES = 5  # attempts at one batch when another writer got there first
 MAX_LINKS_PER_KIND = 3  # links of one kind an incoming claim may make
-MAX_ROWS = 50_000  # existing claims an ingest keeps in memory between stories (about 1 kB each)
-MAX_COUNTS = 200_000  # counters it keeps
+# What an ingest keeps in memory between batches, at most (beyond, that part is read again).
+MAX_ROWS = 50_000  # candidate claims with their features (about 2 kB each)
+MAX_COUNTS = 300_000  # counters
+MAX_KEYS = 100_000  # terms or entities with their newest claims
+MAX_VIEW = 100_000  # claims with their states, links and backing
+MAX_HASHES = 300_000  # claim texts known to be stored, or not
 FAQ_REPEAT = 0.45  # similarity from which an FAQ question is taken as its brief's own unclear question
 INITIAL = {Kind.fact: State.reported, Kind.question: State.unclear, Kind.watch: State.watching}
 OWN_STANCE = {Kind.fact: Stance.asserts, Kind.question: Stance.questions, Kind.watch: Stance.watches}
 REPEAT_STANCE = {Kind.fact: Stance.supports, Kind.question: Stance.questions, Kind.watch: Stance.watches}
-
-
-@dataclass
-class Change:
-    """One thing an ingest or decision did to a claim, for summaries."""
-
-    claim_id: int
-    text: str
-    action: str  # promoted, corroborated, disputed, confirmed, refuted, reopened, suggested, ...
-    from_state: str | None
-    to_state: str | None
-    reason: str = ""
-    other_claim_id: int | None = None
+# Tables in the order a batch inserts into them (each row's references first).
+TABLES = (
+    "source",
+    "story",
+    "entity",
+    "alias",
+    "judgement",
+    "claim",
+    "posting",
+    "evidence",
+    "mention",
+    "claim_link",
+    "event",
+)
 
 
 @dataclass
@@ -82,8 +110,92 @@ def analyst_name() -> str:
         return "analyst"
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    """Times as the store keeps them: naive UTC."""
+    if value is not None and value.utcoffset() is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+class _IdfWeights(match.Weights):
+    """Matching weights as the counters stand before a story, its own terms included: worked out for
+    the keys a story's matching asks for, once each."""
+
+    def __init__(self, counts: Mapping[str, int], own: Mapping[str, int], total: int) -> None:
+        super().__init__()
+        self.counts, self.own, self.claims = counts, own, total
+        self._by_count: dict[int, float] = {}
+        self._totals: dict[frozenset[str], float] = {}
+
+    def __missing__(self, key: str) -> float:
+        n = self.counts.get(key, 0) + self.own.get(key, 0)
+        value = 1.0
+        if n > 0:
+            value = self._by_count.get(n) or self._by_count.setdefault(n, match.idf(n, self.claims))
+        self[key] = value
+        return value
+
+    def total(self, items: frozenset[str]) -> float:
+        found = self._totals.get(items)
+        if found is None:
+            found = self._totals[items] = sum(map(self.__getitem__, items))
+        return found
+
+
+class _Batch:
+    """One batch's rows, numbered as the database will number them, in insert order, and what it
+    changes of stored rows."""
+
+    def __init__(self, last_ids: Mapping[str, int]) -> None:
+        self.last = dict(last_ids)
+        self.first_claim = self.last["claim"] + 1  # claims from here on are this batch's
+        self.rows: dict[str, list[dict]] = {t: [] for t in TABLES}
+        self.claims: dict[int, dict] = {}  # this batch's claims by id (their rows, kept up to date)
+        self.grades: dict[int, str] = {}  # stored sources' new grades
+        self.states: dict[int, tuple[str, float]] = {}  # stored claims' new state and confidence
+        self.seen: dict[int, list[datetime]] = {}  # stored claims seen again: [earliest, latest]
+        self.moves: dict[int, list] = {}  # claim -> [kind, state before the batch (None: new), state now]
+        self.counts: Counter[str] = Counter()
+
+    def next(self, table: str) -> int:
+        self.last[table] += 1
+        return self.last[table]
+
+    def add(self, table: str, row: dict) -> None:
+        self.rows[table].append(row)
+
+
+@dataclass
+class _Story:
+    """One story's part of a batch, from the first pass to the last."""
+
+    prepared: PreparedStory
+    path: str
+    result: IngestResult
+    story_id: int
+    source_id: int
+    weight: float
+    published: datetime | None
+    now: datetime
+    grade: str | None  # a grade this story gives its source
+    mentioned: list[Mentioned] = field(default_factory=list)
+    context: frozenset[int] = frozenset()
+    new_ids: list[int] = field(default_factory=list)
+    evidence: list[tuple[int, int, str]] = field(default_factory=list)  # (claim, evidence id, stance)
+    links: list[LinkRow] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)  # earlier claims this story repeats
+    affected: dict[int, str] = field(default_factory=dict)  # claim -> why its state may move
+    by_hash: dict[tuple[str, str], int] = field(default_factory=dict)
+    questions: list[tuple[int, match.Features]] = field(default_factory=list)
+    stances: set[tuple[int, str]] = field(default_factory=set)
+
+    @property
+    def seen(self) -> datetime:
+        return self.published or self.now
+
+
 class Ingestor:
-    """Stores parsed stories, resolving entities and matching claims against the KB."""
+    """Stores stories, resolving entities and matching claims against the KB, in batches."""
 
     def __init__(
         self,
@@ -91,49 +203,60 @@ class Ingestor:
         source: str | None = None,
         reliability: str | None = None,
         thresholds: Thresholds | None = None,
+        batch: int | None = None,
     ) -> None:
         self.store = store
         self.source = source
         self.reliability = reliability
         self.thresholds = thresholds or Thresholds()
+        self.batch = batch or BATCH
         self.gazetteer = load_gazetteer(gazetteer_paths())
+        # What this ingest knows of the KB (see kb.memo), and the marks it was true for.
+        self._marks: tuple[int, int, int] | None = None
         self._resolver: Resolver | None = None
-        # What this ingest knows of existing claims and entities, kept across stories: claims never change
-        # text or terms, and only an analyst's curation (counted in CURATIONS) moves their entities.
-        # Counters are kept while no other process has stored a story since this one's last.
-        self._curations = -1
-        self._last_story = -1
-        self._rows: dict[int, CandidateRow] = {}
-        self._candidate_features: dict[int, match.Features] = {}
-        self._counts: dict[str, int] = {}
+        self._entity_keys: dict[str, int] = {}
         self._kinds: dict[int, str] = {}
-        self._story_questions: list[tuple[int, match.Features]] = []
+        self._pairs: set[frozenset[int]] = set()
+        self._sources: dict[str, list] | None = None
+        self._rows: dict[int, CandidateRow] = {}
+        self._features: dict[int, match.Features] = {}
+        self._hashes: dict[tuple[str, str], int] = {}
+        self._hashes_read: set[str] = set()
+        self.counters = Counters()
+        self.postings: Newest[str] = Newest(PER_TERM, store.postings)
+        self.entity_claims: Newest[int] = Newest(PER_ENTITY, store.entity_claims)
+        self.view = ClaimView()
 
-    def resolver(self, s: Session) -> Resolver:
-        if self._resolver is None:
-            self._resolver = Resolver(
-                self.store.alias_index(s),
-                self.gazetteer,
-                self.thresholds.entity_edits,
-                self.store.not_same_pairs(s),
-            )
-        return self._resolver
+    # ------------------------------------------------------------------------------ entry points
 
-    def ingest(self, story: ParsedStory, path: str) -> IngestResult:
-        """Store one parsed story in one transaction; identical content is skipped. Another process
-        writing the same story or entity at the same moment makes this one retry, not fail."""
-        digest = content_hash(story.raw)
+    def known_keys(self) -> set[str]:
+        """Every alias key the KB and the gazetteer know: what workers preparing stories guess with."""
+        with self.store.reading() as s:
+            return set(self.store.alias_index(s)) | set(self.gazetteer)
+
+    def ingest(self, story: ParsedStory | PreparedStory, path: str) -> IngestResult:
+        """Store one story; identical content is skipped."""
+        return next(self.ingest_many([(story, path)]))
+
+    def ingest_many(self, items: Iterable[tuple[ParsedStory | PreparedStory, str]]) -> Iterator[IngestResult]:
+        """Store stories in order, a batch per transaction; yields each story's result once its batch
+        is stored. Another process writing at the same moment makes a batch wait or retry, not fail."""
+        batch: list[tuple[ParsedStory | PreparedStory, str]] = []
+        started = 0.0
+        for item in items:
+            if not batch:
+                started = time.monotonic()
+            batch.append(item)
+            if len(batch) >= self.batch or time.monotonic() - started >= BATCH_SECONDS:
+                yield from self._batch(batch)
+                batch = []
+        if batch:
+            yield from self._batch(batch)
+
+    def _batch(self, items: list[tuple[ParsedStory | PreparedStory, str]]) -> list[IngestResult]:
         for attempt in range(RETRIES):
-            result = IngestResult(path=path, title=story.title)
             try:
-                with self.store.transaction() as s:
-                    self.store.lock_writers(s)
-                    existing = self.store.story_by_hash(s, digest)
-                    if existing is not None:
-                        result.story_id, result.duplicate = existing, True
-                        return result
-                    self._store_story(s, story, path, digest, result)
-                return result
+                return self._store_batch(items)
             except (IntegrityError, OperationalError):
                 self._forget()  # what was learnt in the rolled-back transaction is gone
                 if attempt == RETRIES - 1:
@@ -141,169 +264,208 @@ class Ingestor:
                 time.sleep(0.05 * (attempt + 1))
             except Exception:
                 self._forget()
-                raise
+                if len(items) == 1:
+                    raise
+                return [r for item in items for r in self._batch([item])]  # the bad story fails alone
         raise AssertionError("unreachable")
 
-    def _forget(self) -> None:
-        self._resolver, self._rows, self._candidate_features = None, {}, {}
-        self._counts, self._kinds, self._last_story = {}, {}, -1
+    # ------------------------------------------------------------------------------ what is kept
 
-    def _store_story(
-        self, s: Session, story: ParsedStory, path: str, digest: str, result: IngestResult
-    ) -> None:
-        last_story, curations = self.store.marks(s)
-        if curations != self._curations:
-            self._forget()
-        if last_story != self._last_story or len(self._counts) > MAX_COUNTS:
-            self._counts = {}  # another process stored stories since (or the memo is full)
+    def _forget(self, keep_rows: bool = False) -> None:
+        self._resolver, self._sources = None, None
+        self._entity_keys, self._kinds, self._pairs = {}, {}, set()
+        self._hashes, self._hashes_read = {}, set()
+        self.counters.clear()
+        self.postings.clear()
+        self.entity_claims.clear()
+        self.view.clear()
+        if not keep_rows:
+            self._rows, self._features = {}, {}
+
+    def _sync(self, s: Session) -> tuple[int, int, int]:
+        """Drop what another writer may have changed since this ingest's last batch, and what has grown
+        past its bound."""
+        marks = self.store.marks(s)
+        if self._marks is None or marks[1] != self._marks[1]:
+            self._forget()  # an analyst curated entities: names, kinds and mentions may have moved
+        elif marks[0] != self._marks[0]:
+            self._forget(keep_rows=True)  # another process stored stories (claims themselves never change)
+        elif marks[2] != self._marks[2]:
+            self.view.clear()  # an analyst decided on claims or links
         if len(self._rows) > MAX_ROWS:
-            self._rows, self._candidate_features = {}, {}
-        self._curations = curations
-        source_name = self.source or story.publisher or "unknown"
-        source_id, _ = self.store.source(s, source_name, self.reliability)
+            self._rows, self._features = {}, {}
+        if len(self.counters) > MAX_COUNTS:
+            self.counters.clear()
+        for index in (self.postings, self.entity_claims):
+            if len(index) > MAX_KEYS:
+                index.clear()
+        if len(self.view) > MAX_VIEW:
+            self.view.clear()
+        if len(self._hashes_read) > MAX_HASHES:
+            self._hashes, self._hashes_read = {}, set()
+        return marks
+
+    def _resolver_for(self, s: Session) -> Resolver:
+        if self._resolver is None:
+            self._resolver = Resolver(
+                self.store.alias_index(s),
+                self.gazetteer,
+                self.thresholds.entity_edits,
+                self.store.not_same_pairs(s),
+            )
+            self._entity_keys = self.store.entity_keys(s)
+            self._kinds = self.store.entity_kinds(s)
+            self._pairs = self.store.entity_pairs(s)
+        return self._resolver
+
+    def _sources_for(self, s: Session) -> dict[str, list]:
+        if self._sources is None:
+            self._sources = {k: [i, g] for k, (i, g) in self.store.sources(s).items()}
+        return self._sources
+
+    # ------------------------------------------------------------------------------ one batch
+
+    def _store_batch(self, items: list[tuple[ParsedStory | PreparedStory, str]]) -> list[IngestResult]:
+        results: list[IngestResult] = []
+        stories: list[_Story] = []
+        with self.store.transaction() as s:
+            marks = self._sync(s)
+            batch = _Batch(self.store.last_ids(s))
+            digests = [
+                item.digest if isinstance(item, PreparedStory) else content_hash(item.raw)
+                for item, _ in items
+            ]
+            stored = self.store.stories_by_hash(s, digests)
+            for (item, path), digest in zip(items, digests, strict=True):
+                story = item.story if isinstance(item, PreparedStory) else item
+                result = IngestResult(path=path, title=story.title)
+                results.append(result)
+                existing = stored.get(digest)
+                if existing is not None:
+                    result.story_id, result.duplicate = existing, True
+                    continue
+                st = self._begin(s, batch, item, path, digest, result)
+                stored[digest] = st.story_id
+                stories.append(st)
+            if stories:
+                self._prefetch(s, stories)
+                for st in stories:
+                    self._match(s, batch, st)
+                self._load_view(s, batch, stories)
+                for st in stories:
+                    self._settle(batch, st)
+                self._write(s, batch)
+        for index in (self.counters, self.postings, self.entity_claims):
+            index.stored()
+        self._marks = (batch.last["story"], marks[1], marks[2])
+        return results
+
+    # ------------------------------------------------------------------------------ pass 1: entities
+
+    def _begin(
+        self,
+        s: Session,
+        batch: _Batch,
+        item: ParsedStory | PreparedStory,
+        path: str,
+        digest: str,
+        result: IngestResult,
+    ) -> _Story:
+        """The story's row, and its claims' and its own entities."""
+        resolver = self._resolver_for(s)
+        p = item if isinstance(item, PreparedStory) else prepare(item, resolver.is_alias_key, _ignore)
+        story = p.story
         now = utcnow()
-        story_id = self.store.add_story(
-            s,
-            content_hash=digest,
-            source_id=source_id,
-            title=story.title,
-            published=story.published,
-            url=story.url,
-            fmt=story.fmt,
-            path=path,
-            summary=story.summary,
-            body=story.body,
-            caveats=json.dumps(story.caveats, ensure_ascii=False),
-            raw_text=story.raw,
-            ingested_at=now,
-            weight=lifecycle.PRELIMINARY_WEIGHT if story.preliminary else 1.0,
+        source_id, grade = self._source(s, batch, self.source or story.publisher or "unknown", now)
+        story_id = batch.next("story")
+        weight = lifecycle.PRELIMINARY_WEIGHT if story.preliminary else 1.0
+        published = _utc(story.published)
+        batch.add(
+            "story",
+            {
+                "id": story_id,
+                "content_hash": digest,
+                "source_id": source_id,
+                "title": story.title,
+                "published": published,
+                "url": story.url,
+                "fmt": story.fmt,
+                "path": path,
+                "summary": story.summary,
+                "body": story.body,
+                "caveats": json.dumps(story.caveats, ensure_ascii=False),
+                "weight": weight,
+                "raw_text": story.raw,
+                "ingested_at": now,
+            },
         )
         result.story_id = story_id
-        mentioned = [self._mentions(s, c, story_id, result) for c in story.claims]
-        context = self._context(s, story, mentioned, story_id, result)
-        batch = _Batch(story_id, story.published or now)
-        self._story_questions = []
+        st = _Story(p, path, result, story_id, source_id, weight, published, now, grade)
+        st.mentioned = [self._mentions(s, batch, st, c) for c in p.claims]
+        st.context = self._context(s, batch, st)
+        return st
 
-        # Counts as they stand before this story, its own terms included (a term it brings is not rare).
-        term_counts = Counter(t for m in mentioned for t in m.terms)
-        subjects = set().union(*[m.subject for m in mentioned])
-        counts = self._stored_counts(
-            s, {*term_counts, *(f"{ENTITY_COUNT}{e}" for e in subjects), CLAIM_COUNT}
-        )
-        for t, n in term_counts.items():
-            counts[t] = counts.get(t, 0) + n
-        total = counts.get(CLAIM_COUNT, 0)
-        weights = _weights(counts, total)
-        shortlists = self._shortlists(s, mentioned, context, weights)
-        wanted = set().union(*shortlists)
-        self._rows.update((c.id, c) for c in self.store.candidate_rows(s, wanted - self._rows.keys()))
-        candidates = {i: self._rows[i] for i in wanted if i in self._rows}
-        more = {t for c in candidates.values() for t in c.terms.split()} - counts.keys()
-        more |= {f"{ENTITY_COUNT}{e}" for c in candidates.values() for e in c.subject} - counts.keys()
-        counts.update(self._stored_counts(s, more))
-        weights = _weights(counts, total)
-        kinds = self._entity_kinds(s, subjects.union(*[c.subject for c in candidates.values()]))
-
-        known = self.store.claims_by_hash(s, [text_hash(c.text) for c in story.claims])
-        for parsed, m, ids in zip(story.claims, mentioned, shortlists, strict=True):
-            new = match.features(
-                0,
-                parsed.kind,
-                parsed.text,
-                m.terms,
-                frozenset(m.subject),
-                context,
-                source_id,
-                frozenset(m.aside),
+    def _source(self, s: Session, batch: _Batch, name: str, now: datetime) -> tuple[int, str | None]:
+        """The source's id, created on first use, and the grade the story gives it if that is new (a
+        given grade replaces the stored one)."""
+        sources = self._sources_for(s)
+        key = " ".join(name.casefold().split())
+        found = sources.get(key)
+        if found is None:
+            sid, grade = batch.next("source"), self.reliability or "F"
+            batch.add(
+                "source", {"id": sid, "name": name, "key": key, "reliability": grade, "created_at": now}
             )
-            shortlist = [candidates[i] for i in sorted(ids, reverse=True) if i in candidates]
-            self._claim(batch, parsed, new, m, known, shortlist, kinds, weights, result)
-        self._write(s, batch, result)
-        term_counts.update(f"{ENTITY_COUNT}{e}" for c in batch.claims for e in c["subject"])
-        term_counts[CLAIM_COUNT] = len(batch.claims)
-        self.store.add_counts(s, term_counts)
-        for key, n in term_counts.items():
-            if key in self._counts:
-                self._counts[key] += n
-        self._last_story = story_id
-        result.new_claims = len(batch.ids)
-        new_ids = set(batch.ids)
-        self._recompute(
-            s, set(batch.affected) | new_ids, story_id, batch.affected, new_ids, result, story.published, now
-        )
+            sources[key] = [sid, grade]
+            return sid, grade
+        if self.reliability and self.reliability != found[1]:
+            found[1] = batch.grades[found[0]] = self.reliability
+            return found[0], self.reliability
+        return found[0], None
 
-    def _stored_counts(self, s: Session, keys: set[str]) -> dict[str, int]:
-        """Counters as stored (0 for keys never counted), read once per ingest run and then kept."""
-        missing = keys - self._counts.keys()
-        if missing:
-            found = self.store.counts(s, missing)
-            self._counts.update((k, found.get(k, 0)) for k in missing)
-        return {k: self._counts[k] for k in keys}
-
-    def _entity_kinds(self, s: Session, ids: set[int]) -> dict[int, str]:
-        missing = ids - self._kinds.keys()
-        if missing:
-            self._kinds.update(self.store.entity_kinds(s, missing))
-        return self._kinds
-
-    def _shortlists(
-        self, s: Session, mentioned: list[Mentioned], context: frozenset[int], weights: match.Weights
-    ) -> list[set[int]]:
-        """For each incoming claim, the existing claims it is scored against (blocking): those sharing the
-        most of its terms, rare ones weighing more, and the newest naming its entities. Each is a few
-        index ranges, whatever the size of the KB or of an entity."""
-        by_term: dict[str, list[int]] = defaultdict(list)
-        for term, cid in self.store.postings(s, {t for m in mentioned for t in m.terms}, PER_TERM):
-            by_term[term].append(cid)
-        entities = set(context).union(*[m.subject | m.source for m in mentioned])
-        by_entity: dict[int, list[int]] = defaultdict(list)
-        for eid, cid in self.store.entity_claims(s, entities, PER_ENTITY):
-            by_entity[eid].append(cid)
-        out = []
-        for m in mentioned:
-            ids = set(match.shortlist(m.terms, by_term, weights, MAX_CANDIDATES))
-            for e in m.subject | m.source | context:
-                ids.update(by_entity.get(e, ()))
-            out.append(ids)
-        return out
-
-    def _mentions(self, s: Session, claim: ParsedClaim, story_id: int, result: IngestResult) -> Mentioned:
+    def _mentions(self, s: Session, batch: _Batch, st: _Story, claim: PreparedClaim) -> Mentioned:
         """Entities a claim is about and those it is attributed to, and its content terms."""
-        said, attribution = split_attribution(claim.text)
-        subject, names = self._entities(s, said, story_id, result)
+        subject, names = self._entities(s, batch, st, claim.said)
         source, source_names = (
-            self._entities(s, attribution, story_id, result) if attribution else (set(), [])
+            self._entities(s, batch, st, claim.attribution) if claim.attribution else (set(), [])
         )
         aside: set[int] = set()
-        if claim.kind == Kind.question:
-            for clause in match.aside_clauses(said):
-                aside |= self._entities(s, clause, story_id, result)[0]
-        terms = match.claim_terms(claim.kind, claim.text, names + source_names)
+        if claim.parsed.kind == Kind.question:
+            for clause in claim.asides:
+                aside |= self._entities(s, batch, st, clause)[0]
+        terms = claim.terms_for(names + source_names)
         return Mentioned(subject - aside, source - subject, terms, aside)
 
     def _entities(
-        self, s: Session, text: str, story_id: int, result: IngestResult
+        self, s: Session, batch: _Batch, st: _Story, runs: tuple[Run, ...], title_case: bool = False
     ) -> tuple[set[int], list[str]]:
-        resolver = self.resolver(s)
+        resolver = self._resolver_for(s)
         ids: set[int] = set()
-        names = extract.mentions(text, resolver.is_alias)
+        names = extract.names_in(runs, resolver.is_alias_key, title_case)
         for name in names:
-            eid = self._resolve(s, resolver, name, story_id, result)
+            eid = self._resolve(batch, st, resolver, name)
             if eid is not None:
                 ids.add(eid)
         return ids, names
 
-    def _resolve(
-        self, s: Session, resolver: Resolver, name: str, story_id: int, result: IngestResult
-    ) -> int | None:
+    def _resolve(self, batch: _Batch, st: _Story, resolver: Resolver, name: str) -> int | None:
         found = resolver.resolve(name)
         if found is None:
             return None
         if found.entity_id is not None:
-            if found.fuzzy_score is not None and self.store.add_alias(
-                s, found.entity_id, name, alias_key(name), "fuzzy"
-            ):
-                resolver.learn(alias_key(name), found.entity_id)
+            key = alias_key(name)
+            if found.fuzzy_score is not None and key not in resolver.aliases:
+                batch.add(
+                    "alias",
+                    {
+                        "id": batch.next("alias"),
+                        "entity_id": found.entity_id,
+                        "name": name,
+                        "key": key,
+                        "origin": "fuzzy",
+                    },
+                )
+                resolver.learn(key, found.entity_id)
             return found.entity_id
         assert found.new_name is not None
         key = alias_key(found.new_name)
@@ -311,46 +473,190 @@ class Ingestor:
         aliases = [(a, alias_key(a), origin) for a in found.aliases if alias_key(a)]
         if alias_key(name) not in {a[1] for a in aliases}:
             aliases.append((name, alias_key(name), "extracted"))
-        eid = self.store.add_entity(s, found.new_name, key, found.kind, aliases, story_id)
+        eid = self._entity_keys.get(key)
+        if eid is None:  # (a stored entity with this key keeps it; its aliases are added)
+            eid = self._entity_keys[key] = batch.next("entity")
+            batch.add(
+                "entity",
+                {
+                    "id": eid,
+                    "name": found.new_name,
+                    "key": key,
+                    "kind": found.kind,
+                    "created_at": st.now,
+                    "created_by_story_id": st.story_id,
+                    "merged_into": None,
+                },
+            )
+            self._kinds[eid] = found.kind
+        first: dict[str, tuple[str, str, str]] = {}
+        for alias in aliases:
+            first.setdefault(alias[1], alias)  # "VNET Group" before "VNET Group Inc." for the key "vnet"
+        for n, k, o in first.values():
+            if k not in resolver.aliases:  # a key another entity holds is skipped
+                batch.add(
+                    "alias", {"id": batch.next("alias"), "entity_id": eid, "name": n, "key": k, "origin": o}
+                )
         if found.looks_like is not None and found.looks_like != eid:
-            self.store.suggest_same_entity(s, found.looks_like, eid, f"{name!r} is spelled like a known name")
+            self._suggest_same(batch, found.looks_like, eid, f"{name!r} is spelled like a known name", st.now)
         for _, k, _ in aliases:
             resolver.learn(k, eid)
-        result.new_entities.append(found.new_name)
+        st.result.new_entities.append(found.new_name)
         return eid
 
-    def _context(
-        self, s: Session, story: ParsedStory, mentioned: list[Mentioned], story_id: int, result: IngestResult
-    ) -> frozenset[int]:
+    def _suggest_same(self, batch: _Batch, entity_id: int, other_id: int, reason: str, now: datetime) -> None:
+        """Ask an analyst whether a new entity is an existing one, unless they were asked before."""
+        pair = frozenset((entity_id, other_id))
+        if pair in self._pairs:
+            return
+        self._pairs.add(pair)
+        batch.add(
+            "judgement",
+            {
+                "id": batch.next("judgement"),
+                "kind": "suggested",
+                "entity_id": entity_id,
+                "other_id": other_id,
+                "analyst": "",
+                "reason": reason,
+                "moved": "{}",
+                "created_at": now,
+                "undone_at": None,
+            },
+        )
+
+    def _context(self, s: Session, batch: _Batch, st: _Story) -> frozenset[int]:
         """The story's main entities: named in its title or summary, or in many of its claims."""
-        resolver = self.resolver(s)
-        ids: set[int] = set()
-        for name in extract.mentions(story.title, resolver.is_alias, title_case=True):
-            eid = self._resolve(s, resolver, name, story_id, result)
-            if eid is not None:
-                ids.add(eid)
-        ids |= self._entities(s, story.summary, story_id, result)[0] if story.summary else set()
-        counts = Counter(e for m in mentioned for e in m.subject)
+        ids = self._entities(s, batch, st, st.prepared.title, title_case=True)[0]
+        if st.prepared.story.summary:
+            ids |= self._entities(s, batch, st, st.prepared.summary)[0]
+        counts = Counter(e for m in st.mentioned for e in m.subject)
         ids |= {e for e, n in counts.most_common(3) if n >= 2}
         return frozenset(ids)
+
+    # ------------------------------------------------------------------------------ pass 2: matching
+
+    def _prefetch(self, s: Session, stories: list[_Story]) -> None:
+        """Read in one go what matching the batch's stories will ask for first."""
+        terms = {t for st in stories for m in st.mentioned for t in m.terms}
+        subjects = {e for st in stories for m in st.mentioned for e in m.subject}
+        entities = subjects | {e for st in stories for m in st.mentioned for e in m.source}
+        entities |= {e for st in stories for e in st.context}
+        self.counters.ensure(self.store, s, terms | {f"{ENTITY_COUNT}{e}" for e in subjects} | {CLAIM_COUNT})
+        self.postings.ensure(s, terms)
+        self.entity_claims.ensure(s, entities)
+        self._ensure_hashes(s, {c.digest for st in stories for c in st.prepared.claims})
+
+    def _ensure_hashes(self, s: Session, digests: set[str]) -> None:
+        missing = digests - self._hashes_read
+        if missing:
+            for key, cid in self.store.claims_by_hash(s, missing).items():
+                self._hashes.setdefault(key, cid)
+            self._hashes_read |= missing
+
+    def _ensure_rows(self, s: Session, ids: Iterable[int]) -> None:
+        missing = [i for i in ids if i not in self._rows]
+        if missing:
+            for row in self.store.candidate_rows(s, missing):
+                self._rows[row.id] = row
+
+    def _match(self, s: Session, batch: _Batch, st: _Story) -> None:
+        """Decide each claim of the story: a repeat of a known claim, or a new claim with its links."""
+        mentioned = st.mentioned
+        term_counts = Counter(t for m in mentioned for t in m.terms)
+        subjects = set().union(*[m.subject for m in mentioned])
+        self.counters.ensure(
+            self.store, s, {*term_counts, *(f"{ENTITY_COUNT}{e}" for e in subjects), CLAIM_COUNT}
+        )
+        # Counters as they stand before this story, its own terms included (a term it brings is not rare).
+        weights = _IdfWeights(self.counters.values, term_counts, self.counters.values[CLAIM_COUNT])
+        shortlists = self._shortlists(s, st, weights)
+        wanted = set().union(*shortlists)
+        self._ensure_rows(s, wanted)
+        rows = self._rows
+        candidates = {i: rows[i] for i in wanted if i in rows}
+        features = [self._feature(c) for c in candidates.values()]
+        self.counters.ensure(
+            self.store, s, set().union(*[f.items for f in features]) - self.counters.values.keys()
+        )
+        kinds = self._kinds
+        self._ensure_hashes(s, {c.digest for c in st.prepared.claims})
+        for claim, m, ids in zip(st.prepared.claims, mentioned, shortlists, strict=True):
+            p = claim.parsed
+            new = match.incoming(
+                p.kind,
+                p.text,
+                m.terms,
+                frozenset(m.subject),
+                st.context,
+                st.source_id,
+                frozenset(m.aside),
+                claim.figures,
+                claim.negated,
+                claim.wants,
+                claim.excluded,
+            )
+            shortlist = [candidates[i] for i in sorted(ids, reverse=True) if i in candidates]
+            self._claim(batch, st, claim, new, m, shortlist, kinds, weights)
+        # The story's claims join the indexes and counters, for the stories after it.
+        for cid in st.new_ids:
+            row = self._rows[cid]
+            for term in set(row.terms.split()):
+                self.postings.add(term, cid)
+            for eid in sorted(row.subject | row.context | row.aside | row.source):
+                self.entity_claims.add(eid, cid)
+            self._hashes.setdefault((batch.claims[cid]["norm_hash"], row.kind), cid)
+        counts = Counter(term_counts)
+        counts.update(f"{ENTITY_COUNT}{e}" for cid in st.new_ids for e in self._rows[cid].subject)
+        counts[CLAIM_COUNT] = len(st.new_ids)
+        self.counters.add(counts)
+        batch.counts.update(counts)
+
+    def _shortlists(self, s: Session, st: _Story, weights: match.Weights) -> list[set[int]]:
+        """For each incoming claim, the existing claims it is scored against (blocking): those sharing the
+        most of its terms, rare ones weighing more, and the newest naming its entities. Each is a few
+        index ranges, whatever the size of the KB or of an entity."""
+        mentioned, context = st.mentioned, st.context
+        terms = {t for m in mentioned for t in m.terms}
+        self.postings.ensure(s, terms)
+        by_term = {t: self.postings.get(t) for t in terms}
+        entities = set(context).union(*[m.subject | m.source for m in mentioned])
+        self.entity_claims.ensure(s, entities)
+        out = []
+        for m in mentioned:
+            ids = set(match.shortlist(m.terms, by_term, weights, MAX_CANDIDATES))
+            for e in m.subject | m.source | context:
+                ids.update(self.entity_claims.get(e))
+            out.append(ids)
+        return out
+
+    def _feature(self, c: CandidateRow) -> match.Features:
+        """A candidate's features, computed once however many incoming claims meet it."""
+        cached = self._features.get(c.id)
+        if cached is None:
+            cached = match.features(
+                c.id, c.kind, c.text, frozenset(c.terms.split()), c.subject, c.context, c.source_id, c.aside
+            )
+            self._features[c.id] = cached
+        return cached
 
     def _claim(
         self,
         batch: _Batch,
-        parsed: ParsedClaim,
+        st: _Story,
+        claim: PreparedClaim,
         new: match.Features,
         m: Mentioned,
-        known: Mapping[tuple[str, str], int],
         candidates: list[CandidateRow],
         kinds: dict[int, str],
         weights: match.Weights,
-        result: IngestResult,
     ) -> None:
-        """Decide what an incoming claim is (a repeat, or a new claim with its links) into the batch."""
+        """Decide what an incoming claim is (a repeat, or a new claim with its links)."""
+        parsed = claim.parsed
         kind = Kind(parsed.kind)
-        digest = text_hash(parsed.text)
-        repeat = known.get((digest, kind)) or batch.by_hash.get((digest, kind))
-        repeat = repeat or self._faq_repeat(parsed, new)
+        key = (claim.digest, kind)
+        repeat = self._hashes.get(key) or st.by_hash.get(key)
+        repeat = repeat or self._faq_repeat(st, parsed, new)
         found = [] if repeat is not None else self._matches(new, candidates, kinds, weights)
         # A repeat that says nothing more becomes evidence on the existing claim; one that adds something
         # becomes a claim of its own, linked same_as (both then share their sources).
@@ -358,24 +664,96 @@ class Ingestor:
         same = [x for x in same if self.thresholds.acts(x.kind, x.score)]
         target = repeat if repeat is not None else (max(same, key=lambda x: x.score).dst if same else None)
         if target is not None:
-            if batch.evidence(target, REPEAT_STANCE[kind], parsed):
-                batch.touched.add(target)
-                batch.affected.setdefault(target, f"repeated by story #{batch.story_id}")
-                result.repeated_claims += 1
+            if self._evidence(batch, st, target, REPEAT_STANCE[kind], parsed):
+                st.touched.add(target)
+                st.affected.setdefault(target, f"repeated by story #{st.story_id}")
+                st.result.repeated_claims += 1
             return
-        ref = batch.add_claim(parsed, new, m, kind, INITIAL[kind])
-        batch.by_hash.setdefault((digest, kind), ref)
-        batch.evidence(ref, OWN_STANCE[kind], parsed)
+        cid = self._add_claim(batch, st, claim, new, m, kind)
+        st.by_hash.setdefault(key, cid)
+        self._evidence(batch, st, cid, OWN_STANCE[kind], parsed)
         if kind == Kind.question:
-            self._story_questions.append((ref, new))
+            st.questions.append((cid, new))
         for x in found:
-            self._link(batch, x, ref, candidates, parsed)
+            self._link(batch, st, x, cid, candidates, parsed)
             if kind == Kind.question and x.kind == LinkKind.answers and self.thresholds.acts(x.kind, x.score):
-                self._doubt(batch, new, x.src, candidates, parsed, weights)
+                self._doubt(batch, st, new, x.src, candidates, parsed, weights)
+
+    def _add_claim(
+        self, batch: _Batch, st: _Story, claim: PreparedClaim, new: match.Features, m: Mentioned, kind: Kind
+    ) -> int:
+        parsed = claim.parsed
+        cid = batch.next("claim")
+        terms = " ".join(sorted(new.terms))
+        row = {
+            "id": cid,
+            "text": parsed.text,
+            "norm_hash": claim.digest,
+            "terms": terms,
+            "kind": kind,
+            "state": INITIAL[kind],
+            "confidence": 0.0,
+            "analyst_state": None,
+            "story_id": st.story_id,
+            "section": parsed.section,
+            "created_at": utcnow(),
+            "first_seen": st.seen,
+            "last_seen": st.seen,
+        }
+        batch.add("claim", row)
+        batch.claims[cid] = row
+        batch.rows["posting"] += [{"term": t, "claim_id": cid} for t in terms.split()]
+        roles: dict[int, str] = {}
+        for role, ids in (("context", new.context), ("source", m.source), ("aside", m.aside)):
+            roles.update(dict.fromkeys(ids, role))
+        roles.update(dict.fromkeys(m.subject, "subject"))
+        batch.rows["mention"] += [
+            {"claim_id": cid, "entity_id": e, "role": r} for e, r in sorted(roles.items())
+        ]
+        by_role: dict[str, set[int]] = defaultdict(set)
+        for e, r in roles.items():
+            by_role[r].add(e)
+        stored = CandidateRow(
+            cid,
+            kind,
+            parsed.text,
+            terms,
+            st.story_id,
+            st.source_id,
+            frozenset(by_role["subject"]),
+            frozenset(by_role["context"]),
+            frozenset(by_role["aside"]),
+            frozenset(by_role["source"]),
+        )
+        self._rows[cid] = stored
+        self._features[cid] = new.stored_as(cid, stored.context, stored.aside)
+        st.new_ids.append(cid)
+        return cid
+
+    def _evidence(self, batch: _Batch, st: _Story, claim_id: int, stance: str, parsed: ParsedClaim) -> bool:
+        """Record the story as evidence for a claim once per stance; false if it already is."""
+        if (claim_id, stance) in st.stances:
+            return False
+        st.stances.add((claim_id, stance))
+        eid = batch.next("evidence")
+        batch.add(
+            "evidence",
+            {
+                "id": eid,
+                "claim_id": claim_id,
+                "story_id": st.story_id,
+                "stance": stance,
+                "section": parsed.section,
+                "quote": parsed.quote,
+            },
+        )
+        st.evidence.append((claim_id, eid, stance))
+        return True
 
     def _doubt(
         self,
         batch: _Batch,
+        st: _Story,
         question: match.Features,
         fact_id: int,
         candidates: list[CandidateRow],
@@ -383,12 +761,11 @@ class Ingestor:
         weights: match.Weights,
     ) -> None:
         """A brief that lists an already known fact as unclear casts doubt on it."""
-        c = next(c for c in candidates if c.id == fact_id)
-        fact = match.features(c.id, c.kind, c.text, frozenset(c.terms.split()), c.subject, c.context)
-        if match.similarity(question, fact, weights) >= self.thresholds.auto and batch.evidence(
-            fact_id, Stance.doubts, parsed
+        fact = self._feature(next(c for c in candidates if c.id == fact_id))
+        if match.similarity(question, fact, weights) >= self.thresholds.auto and self._evidence(
+            batch, st, fact_id, Stance.doubts, parsed
         ):
-            batch.affected.setdefault(fact_id, f"listed as unclear by story #{batch.story_id}")
+            st.affected.setdefault(fact_id, f"listed as unclear by story #{st.story_id}")
 
     def _matches(
         self,
@@ -398,11 +775,13 @@ class Ingestor:
         weights: match.Weights,
     ) -> list[match.Match]:
         out = []
+        near = new.entities | new.context
+        suggest = self.thresholds.suggest
         for c in candidates:
-            if not (new.entities | new.context) & (c.subject | c.context):
+            if near.isdisjoint(c.subject) and near.isdisjoint(c.context):
                 continue
-            found = match.best_match(new, self._features(c), kinds, weights)
-            if found is not None and found.score >= self.thresholds.suggest:
+            found = match.best_match(new, self._feature(c), kinds, weights)
+            if found is not None and found.score >= suggest:
                 out.append(found)
         # The strongest few of each kind: a claim answers or repeats a handful of others, and keeping the
         # rest would make a dense topic quadratic in links.
@@ -415,318 +794,159 @@ class Ingestor:
                 best.append(m)
         return best
 
-    def _faq_repeat(self, parsed: ParsedClaim, new: match.Features) -> int | None:
+    def _faq_repeat(self, st: _Story, parsed: ParsedClaim, new: match.Features) -> int | None:
         """An FAQ question that asks what the same brief already lists as unclear is that question."""
         if parsed.kind != Kind.question or parsed.section != "faq":
             return None
-        close = [(match.similarity(new, q), cid) for cid, q in self._story_questions]
+        close = [(match.similarity(new, q), cid) for cid, q in st.questions]
         best = max(close, default=(0.0, None))
         return best[1] if best[0] >= FAQ_REPEAT else None
 
-    def _features(self, c: CandidateRow) -> match.Features:
-        """A candidate's features, computed once per story however many incoming claims meet it."""
-        cached = self._candidate_features.get(c.id)
-        if cached is None:
-            cached = match.features(
-                c.id, c.kind, c.text, frozenset(c.terms.split()), c.subject, c.context, c.source_id, c.aside
-            )
-            self._candidate_features[c.id] = cached
-        return cached
-
     def _link(
-        self, batch: _Batch, m: match.Match, ref: int, candidates: list[CandidateRow], parsed: ParsedClaim
+        self,
+        batch: _Batch,
+        st: _Story,
+        m: match.Match,
+        cid: int,
+        candidates: list[CandidateRow],
+        parsed: ParsedClaim,
     ) -> None:
-        src, dst = (ref, m.dst) if m.src == 0 else (m.src, ref)
+        src, dst = (cid, m.dst) if m.src == 0 else (m.src, cid)
         acts = m.can_act and self.thresholds.acts(m.kind, m.score)
         if m.kind == LinkKind.triggers and not acts:
             return  # a faint touch is not worth an analyst's time
         status = LinkStatus.auto if acts else LinkStatus.suggested
-        batch.links.append((m, src, dst, status))
+        link_id = batch.next("claim_link")
+        batch.add(
+            "claim_link",
+            {
+                "id": link_id,
+                "kind": m.kind,
+                "src_id": src,
+                "dst_id": dst,
+                "score": m.score,
+                "status": status,
+                "reason": m.reason,
+                "story_id": st.story_id,
+                "created_at": st.now,
+                "decided_at": None,
+            },
+        )
+        st.links.append(LinkRow(link_id, m.kind, src, dst, m.score, status, m.reason))
         if status == LinkStatus.suggested:
-            text = parsed.text if dst == ref else next(c.text for c in candidates if c.id == dst)
-            batch.suggested.append((len(batch.links) - 1, text))
-            return
-        verb = {"answers": "answered by", "contradicts": "contradicted by", "triggers": "touched by"}.get(
-            m.kind, "repeated by"
-        )
-        batch.affected[dst] = f"{verb} claim #{{ref:{src}}} ({m.score:.2f}: {m.reason})"
-        batch.affected[src] = batch.affected.get(src) or f"{m.kind} claim #{{ref:{dst}}} ({m.score:.2f})"
-
-    def _write(self, s: Session, batch: _Batch, result: IngestResult) -> None:
-        """Store what the story's claims were decided to be, a few statements for the whole story."""
-        rows = [{k: v for k, v in c.items() if k != "subject"} for c in batch.claims]
-        batch.ids = self.store.add_claims(s, rows)
-        real = batch.real
-        self.store.add_evidence(s, [{**e, "claim_id": real(e["claim_id"])} for e in batch.evidence_rows])
-        self.store.add_mentions(s, [{**r, "claim_id": real(r["claim_id"])} for r in batch.mention_rows])
-        self.store.touch_claims(s, {t for t in batch.touched if t > 0}, batch.seen)
-        now = utcnow()
-        link_ids = self.store.add_links(
-            s,
-            [
-                {
-                    "kind": m.kind,
-                    "src_id": real(src),
-                    "dst_id": real(dst),
-                    "score": m.score,
-                    "status": status,
-                    "reason": m.reason,
-                    "story_id": batch.story_id,
-                    "created_at": now,
-                }
-                for m, src, dst, status in batch.links
-            ],
-        )
-        for i, text in batch.suggested:
-            m, src, dst, _ = batch.links[i]
-            result.changes.append(
+            text = parsed.text if dst == cid else next(c.text for c in candidates if c.id == dst)
+            st.result.changes.append(
                 Change(
-                    real(dst),
+                    dst,
                     text,
                     "suggested",
                     None,
                     None,
-                    f"{m.kind} suggestion #{link_ids[i]} ({m.score:.2f}): {m.reason}",
-                    real(src),
+                    f"{m.kind} suggestion #{link_id} ({m.score:.2f}): {m.reason}",
+                    src,
                 )
             )
-        # Reasons name claims by reference until their ids are known.
-        batch.affected = {
-            real(k): re.sub(r"\{ref:(-?\d+)\}", lambda x: str(real(int(x.group(1)))), v)
-            for k, v in batch.affected.items()
-        }
+            return
+        verb = {"answers": "answered by", "contradicts": "contradicted by", "triggers": "touched by"}.get(
+            m.kind, "repeated by"
+        )
+        st.affected[dst] = f"{verb} claim #{src} ({m.score:.2f}: {m.reason})"
+        st.affected[src] = st.affected.get(src) or f"{m.kind} claim #{dst} ({m.score:.2f})"
 
-    def _recompute(
-        self,
-        s: Session,
-        claim_ids: set[int],
-        story_id: int,
-        reasons: dict[int, str],
-        new_ids: set[int],
-        result: IngestResult,
-        published: datetime | None,
-        ingested: datetime,
-    ) -> None:
-        changes = recompute(
-            self.store,
-            s,
-            claim_ids,
-            reasons,
+    # ------------------------------------------------------------------------------ pass 3: lifecycle
+
+    def _load_view(self, s: Session, batch: _Batch, stories: list[_Story]) -> None:
+        """Read the states, links and backing that settling the batch's stories will need."""
+        touched: set[int] = set()
+        extra: dict[int, set[int]] = defaultdict(set)
+        for st in stories:
+            touched |= set(st.affected) | set(st.new_ids)
+            for ln in st.links:
+                if ln.status in ACTIVE_LINK:
+                    extra[ln.src_id].add(ln.dst_id)
+                    extra[ln.dst_id].add(ln.src_id)
+        self.view.load(self.store, s, touched, extra, new_from=batch.first_claim)
+
+    def _settle(self, batch: _Batch, st: _Story) -> None:
+        """The story's claims, evidence and links join the view; the states they move are derived."""
+        view = self.view
+        if st.grade is not None:
+            view.set_grade(st.source_id, st.grade)
+        for cid in st.new_ids:
+            new = batch.claims[cid]
+            view.add_claim(cid, new["kind"], new["state"], new["text"])
+        for claim_id, _, stance in st.evidence:
+            view.add_evidence(claim_id, st.source_id, st.weight, stance)
+        for ln in st.links:
+            view.add_link(ln)
+        for target in st.touched - set(st.new_ids):
+            mine = batch.claims.get(target)
+            if mine is not None:
+                mine["first_seen"] = min(mine["first_seen"], st.seen)
+                mine["last_seen"] = max(mine["last_seen"], st.seen)
+            else:
+                seen = batch.seen.setdefault(target, [st.seen, st.seen])
+                seen[0], seen[1] = min(seen[0], st.seen), max(seen[1], st.seen)
+        new_ids = set(st.new_ids)
+        changes, moved, events = view.recompute(
+            set(st.affected) | new_ids,
+            st.affected,
             new_ids,
-            at_published=published or ingested,
-            at_ingested=ingested,
-            story_id=story_id,
+            at_published=st.seen,
+            at_ingested=st.now,
+            story_id=st.story_id,
         )
-        result.changes.extend(c for c in changes if c.action != "created")
+        st.result.new_claims = len(st.new_ids)
+        st.result.changes.extend(c for c in changes if c.action != "created")
+        for event in events:
+            batch.add("event", {"id": batch.next("event"), **event})
+        for cid, old, state, conf in moved:
+            mine = batch.claims.get(cid)
+            if mine is not None:
+                mine["state"], mine["confidence"] = state, conf
+            else:
+                batch.states[cid] = (state, conf)
+            move = batch.moves.setdefault(cid, [view.info[cid][0], old, state])
+            move[2] = state
+
+    def _write(self, s: Session, batch: _Batch) -> None:
+        """Store the batch: a statement or two per table."""
+        for table in TABLES:
+            self.store.insert_rows(s, table, batch.rows[table])
+        self.store.set_grades(s, batch.grades)
+        self.store.set_states(s, [(cid, st, conf) for cid, (st, conf) in sorted(batch.states.items())])
+        self.store.widen_seen(s, [(cid, lo, hi) for cid, (lo, hi) in sorted(batch.seen.items())])
+        self.store.add_counts(s, batch.counts)
+        self.store.tally(s, {cid: (kind, old, new) for cid, (kind, old, new) in batch.moves.items()})
+        self.store.follow_ids(s, batch.last)
 
 
-@dataclass
-class _Batch:
-    """One story's writes, decided claim by claim and stored together. Claims it creates are referred to
-    by negative numbers (-1 for the first) until the database gives them ids."""
-
-    story_id: int
-    seen: datetime
-    claims: list[dict] = field(default_factory=list)
-    evidence_rows: list[dict] = field(default_factory=list)
-    mention_rows: list[dict] = field(default_factory=list)
-    links: list[tuple[match.Match, int, int, str]] = field(default_factory=list)
-    suggested: list[tuple[int, str]] = field(default_factory=list)  # (index in links, text of the claim)
-    touched: set[int] = field(default_factory=set)
-    affected: dict[int, str] = field(default_factory=dict)
-    by_hash: dict[tuple[str, str], int] = field(default_factory=dict)
-    ids: list[int] = field(default_factory=list)
-    _stances: set[tuple[int, str]] = field(default_factory=set)
-
-    def real(self, ref: int) -> int:
-        return self.ids[-ref - 1] if ref < 0 else ref
-
-    def add_claim(
-        self, parsed: ParsedClaim, new: match.Features, m: Mentioned, kind: Kind, state: State
-    ) -> int:
-        ref = -len(self.claims) - 1
-        self.claims.append(
-            {
-                "text": parsed.text,
-                "norm_hash": text_hash(parsed.text),
-                "terms": " ".join(sorted(new.terms)),
-                "kind": kind,
-                "state": state,
-                "confidence": 0.0,
-                "story_id": self.story_id,
-                "section": parsed.section,
-                "created_at": utcnow(),
-                "first_seen": self.seen,
-                "last_seen": self.seen,
-                "subject": m.subject,
-            }
-        )
-        roles: dict[int, str] = {}
-        for role, ids in (("context", new.context), ("source", m.source), ("aside", m.aside)):
-            roles.update(dict.fromkeys(ids, role))
-        roles.update(dict.fromkeys(m.subject, "subject"))
-        self.mention_rows += [{"claim_id": ref, "entity_id": e, "role": r} for e, r in sorted(roles.items())]
-        return ref
-
-    def evidence(self, claim: int, stance: str, parsed: ParsedClaim) -> bool:
-        """Record the story as evidence for a claim once per stance; false if it already is."""
-        if (claim, stance) in self._stances:
-            return False
-        self._stances.add((claim, stance))
-        self.evidence_rows.append(
-            {
-                "claim_id": claim,
-                "story_id": self.story_id,
-                "stance": stance,
-                "section": parsed.section,
-                "quote": parsed.quote,
-            }
-        )
-        return True
-
-
-def _weights(counts: Mapping[str, int], total: int) -> dict[str, float]:
-    """Inverse-document-frequency weights of terms and entities from the stored counters."""
-    entity_df = {int(k[1:]): n for k, n in counts.items() if n and k.startswith(ENTITY_COUNT)}
-    df = {k: n for k, n in counts.items() if n and k[0] not in (ENTITY_COUNT, CLAIM_COUNT[0])}
-    return match.idf_weights(df, total, entity_df)
-
-
-# ------------------------------------------------------------------------------ lifecycle glue
-
-
-def _inputs(
-    store: Store, s: Session, claim_ids: set[int]
-) -> tuple[dict[int, Inputs], dict[int, tuple[str, str, float, str | None]]]:
-    """Gather what lifecycle needs for each claim (its backing, linked claims' backing, decisions), and
-    the stored state of every claim involved."""
-    links = [ln for ln in store.links(s, claim_ids) if ln.status in ACTIVE_LINK]
-    related = claim_ids | {ln.src_id for ln in links} | {ln.dst_id for ln in links}
-    backing: dict[int, list[Backing]] = defaultdict(list)
-    doubts: dict[int, list[Backing]] = defaultdict(list)
-    for b in store.backing(s, related):
-        item = Backing(b.source_id, b.reliability, b.story_weight)
-        if b.stance == Stance.doubts:
-            doubts[b.claim_id].append(item)
-        elif b.stance in (Stance.asserts, Stance.supports, Stance.questions, Stance.watches):
-            backing[b.claim_id].append(item)
-    states = store.claim_states(s, related)
-    touching: dict[int, list[LinkRow]] = defaultdict(list)  # each claim's links, in the order read
-    for ln in links:
-        touching[ln.src_id].append(ln)
-        if ln.dst_id != ln.src_id:
-            touching[ln.dst_id].append(ln)
-    contradicting = {(ln.src_id, ln.dst_id) for ln in links if ln.kind == LinkKind.contradicts}
-    out: dict[int, Inputs] = {}
-    for cid in claim_ids:
-        kind, _, _, analyst = states[cid]
-        inp = Inputs(kind=kind, support=list(backing[cid]), doubts=doubts[cid], analyst_state=analyst)
-        answers: list[int] = []
-        for ln in touching[cid]:
-            other = ln.dst_id if ln.src_id == cid else ln.src_id
-            if ln.kind == LinkKind.same_as:
-                inp.support += backing[other]
-            elif ln.kind == LinkKind.contradicts:
-                inp.opposition += backing[other]
-            elif ln.kind == LinkKind.answers and ln.dst_id == cid:
-                answers.append(ln.src_id)
-            elif ln.kind == LinkKind.triggers and ln.dst_id == cid:
-                inp.triggered = True
-        for a in answers:
-            inp.answers += backing[a]
-            inp.answered_confirmed |= states[a][1] == State.confirmed
-        inp.answers_conflict = any((a, b) in contradicting for a in answers for b in answers)
-        out[cid] = inp
-    return out, states
-
-
-def _action(old: str | None, new: str, kind: str) -> str:
-    if old is None:
-        return "created"
-    if old == new:
-        return "confidence"
-    if kind == Kind.question and old == State.unclear and new in KNOWN:
-        return "promoted"
-    if new == State.unclear:
-        return "reopened"
-    return {
-        State.corroborated: "corroborated",
-        State.disputed: "disputed",
-        State.confirmed: "confirmed",
-        State.refuted: "refuted",
-        State.reported: "reported",
-        State.closed: "closed",
-        State.triggered: "triggered",
-        State.watching: "reopened",
-    }.get(State(new), "changed")
-
-
-def recompute(
-    store: Store,
-    s: Session,
-    claim_ids: set[int],
-    reasons: dict[int, str],
-    new_ids: set[int],
-    at_published: datetime,
-    at_ingested: datetime,
-    story_id: int | None = None,
-    analyst: str | None = None,
-    force_event: set[int] | None = None,
-) -> list[Change]:
-    """Derive the state of each claim (and of questions they answer) and write what changed as events."""
-    links = store.links(s, claim_ids)
-    # A changed fact changes the questions it answers and the claims it contradicts or repeats.
-    claim_ids = claim_ids | {ln.dst_id for ln in links if ln.src_id in claim_ids and ln.status in ACTIVE_LINK}
-    claim_ids |= {
-        ln.src_id
-        for ln in links
-        if ln.dst_id in claim_ids and ln.status in ACTIVE_LINK and ln.kind != LinkKind.answers
-    }
-    inputs, states = _inputs(store, s, claim_ids)
-    texts = store.claim_texts(s, claim_ids)
-    changes: list[Change] = []
-    updates: list[tuple[int, str, float]] = []
-    events: list[dict] = []
-    for cid in sorted(claim_ids):
-        kind, old_state, old_conf, _ = states[cid]
-        state, conf, rule = lifecycle.derive(inputs[cid])
-        conf = round(conf, 4)
-        is_new = cid in new_ids
-        moved = is_new or state != old_state or abs(conf - old_conf) >= 0.005
-        if not moved and not (force_event and cid in force_event):
-            continue
-        updates.append((cid, state, conf))
-        action = _action(None if is_new else old_state, state, kind)
-        if force_event and cid in force_event and action == "confidence" and state == old_state:
-            action = "decision"
-        reason = "; ".join(x for x in (reasons.get(cid, ""), rule) if x)
-        events.append(
-            {
-                "claim_id": cid,
-                "entity_id": None,
-                "action": action,
-                "old_state": None if is_new else old_state,
-                "new_state": state,
-                "old_confidence": None if is_new else old_conf,
-                "new_confidence": conf,
-                "at_published": at_published,
-                "at_ingested": at_ingested,
-                "story_id": story_id,
-                "analyst": analyst,
-                "reason": reason,
-            }
-        )
-        changes.append(Change(cid, texts.get(cid, ""), action, None if is_new else old_state, state, reason))
-    store.set_states(
-        s,
-        updates,
-        {cid: (states[cid][0], None if cid in new_ids else states[cid][1]) for cid, _, _ in updates},
-    )
-    store.add_events(s, events)
-    return changes
+def _ignore(names: list[str]) -> None:
+    return None
 
 
 # ------------------------------------------------------------------------------ analyst decisions
+
+
+def _decided(
+    store: Store,
+    s: Session,
+    view: ClaimView,
+    claim_ids: set[int],
+    reasons: dict[int, str],
+    analyst: str,
+    force_event: set[int],
+) -> list[Change]:
+    """Derive the states an analyst's decision moves and store them with their events."""
+    now = utcnow()
+    changes, moved, events = view.recompute(
+        claim_ids, reasons, set(), now, now, analyst=analyst, force_event=force_event
+    )
+    store.set_states(s, [(cid, state, conf) for cid, _, state, conf in moved])
+    store.tally(s, {cid: (view.info[cid][0], old, state) for cid, old, state, _ in moved})
+    store.add_events(s, events)
+    store.add_counts(s, {DECISIONS: 1})  # tells running ingests that what they kept of states moved
+    return changes
 
 
 def decide(
@@ -735,24 +955,14 @@ def decide(
     """Apply an analyst decision (promote, confirm, dispute, refute, close, trigger, reopen) as an event."""
     analyst = analyst or analyst_name()
     with store.transaction() as s:
-        states = store.claim_states(s, {claim_id})
-        if claim_id not in states:
+        view = ClaimView()
+        view.load(store, s, {claim_id})
+        if claim_id not in view.info:
             raise NotFound(f"no claim #{claim_id}", hint="list claims with: kb claims")
-        kind = states[claim_id][0]
-        new = None if action == "reopen" else lifecycle.check_decision(action, kind)
+        new = None if action == "reopen" else lifecycle.check_decision(action, view.info[claim_id][0])
         store.set_analyst_state(s, claim_id, new)
-        now = utcnow()
-        return recompute(
-            store,
-            s,
-            {claim_id},
-            {claim_id: f"{action}: {because}"},
-            set(),
-            now,
-            now,
-            analyst=analyst,
-            force_event={claim_id},
-        )
+        view.set_analyst_state(claim_id, new)
+        return _decided(store, s, view, {claim_id}, {claim_id: f"{action}: {because}"}, analyst, {claim_id})
 
 
 def review(
@@ -768,19 +978,18 @@ def review(
         if link.status == status:
             raise DecisionError(f"suggestion #{link_id} is already {status.value}")
         store.set_link_status(s, link_id, status)
-        now = utcnow()
+        view = ClaimView()
+        view.load(store, s, {link.src_id, link.dst_id})
         verb = "accepted" if accept else "rejected"
         reason = f"{verb} {link.kind} link #{link_id}" + (f": {because}" if because else "")
-        return recompute(
+        return _decided(
             store,
             s,
+            view,
             {link.src_id, link.dst_id},
             {link.src_id: reason, link.dst_id: reason},
-            set(),
-            now,
-            now,
-            analyst=analyst,
-            force_event={link.dst_id},
+            analyst,
+            {link.dst_id},
         )
 
 

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from kb.text import fold
@@ -19,6 +20,7 @@ _SUFFIXES = re.compile(
 )
 
 
+@lru_cache(maxsize=131072)
 def alias_key(name: str) -> str:
     """The form under which a name is looked up: case, quotes, punctuation, possessive and corporate
     suffixes folded ("Microsoft Corp.'s" -> "microsoft")."""
@@ -83,7 +85,9 @@ class Resolver:
         self._by_length: dict[int, list[str]] | None = None  # alias keys of 6+ letters by length
 
     def is_alias(self, name: str) -> bool:
-        key = alias_key(name)
+        return self.is_alias_key(alias_key(name))
+
+    def is_alias_key(self, key: str) -> bool:
         return bool(key) and (key in self.aliases or key in self.gazetteer)
 
     def learn(self, key: str, entity_id: int) -> None:

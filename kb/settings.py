@@ -39,6 +39,13 @@ MAX_INPUT_BYTES = int(os.environ.get("KB_MAX_INPUT_BYTES", str(20 * 1024 * 1024)
 MAX_CANDIDATES = int(os.environ.get("KB_MAX_CANDIDATES", "40"))
 PER_TERM = int(os.environ.get("KB_PER_TERM", "40"))
 PER_ENTITY = int(os.environ.get("KB_PER_ENTITY", "15"))
+# Ingest decides stories in memory and stores them in batches of up to BATCH stories, or what arrived in
+# BATCH_SECONDS, each batch one transaction. WORKERS processes read and prepare documents beside it when
+# there are at least PARALLEL_FROM of them (default: one fewer than the machine's cores, at least one).
+BATCH = max(1, int(os.environ.get("KB_BATCH", "200")))
+BATCH_SECONDS = _float("KB_BATCH_SECONDS", 2.0)
+WORKERS = int(os.environ.get("KB_WORKERS", str(max(1, (os.cpu_count() or 2) - 1))))
+PARALLEL_FROM = int(os.environ.get("KB_PARALLEL_FROM", "50"))
 
 
 def database_url(db_path: str | None = None) -> str:

@@ -7,20 +7,19 @@ and dicts for the layers above (graph, diff, watch, render).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, and_, bindparam, case, delete, func, insert, or_, update
+from sqlalchemy import DateTime, and_, delete, func, insert, or_, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from kb.db import CURATIONS, count_claims, index_claims, make_engine, tally_key
+from kb.db import CURATIONS, DECISIONS, count_claims, index_claims, make_engine, tally_key
 from kb.errors import StoreError
 from kb.models import (
     ACTIVE_LINK,
@@ -66,16 +65,7 @@ class CandidateRow:
     subject: frozenset[int]
     context: frozenset[int]
     aside: frozenset[int]
-
-
-@dataclass(frozen=True)
-class BackingRow:
-    claim_id: int
-    story_id: int
-    source_id: int
-    reliability: str
-    story_weight: float
-    stance: str
+    source: frozenset[int] = frozenset()  # entities it is attributed to
 
 
 @dataclass(frozen=True)
@@ -98,8 +88,12 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed whole, or rolled back whole."""
+        """One unit of work: committed whole, or rolled back whole. Writers take turns: SQLite's begin
+        takes the write lock (BEGIN IMMEDIATE), PostgreSQL's takes a transaction-level advisory lock. So
+        an ingest sees every committed claim, and the ids it numbers its rows with stay free."""
         with Session(self.engine.execution_options(kb_write=True)) as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(sql_text("SELECT pg_advisory_xact_lock(4243)"))
             yield session
 
     @contextmanager
@@ -110,81 +104,133 @@ class Store:
     # ----------------------------------------------------------------- writes (inside a transaction)
 
     @staticmethod
-    def lock_writers(s: Session) -> None:
-        """One ingest at a time per database, so matching sees every committed claim: PostgreSQL takes a
-        transaction-level advisory lock (SQLite writers already queue on BEGIN IMMEDIATE)."""
-        if s.get_bind().dialect.name == "postgresql":
-            s.execute(sql_text("SELECT pg_advisory_xact_lock(4243)"))
-
-    @staticmethod
-    def marks(s: Session) -> tuple[int, int]:
-        """(newest story id, curations so far): whether what an ingest keeps between stories still holds."""
+    def marks(s: Session) -> tuple[int, int, int]:
+        """(newest story id, curations so far, claim decisions so far): whether what an ingest keeps in
+        memory between batches still holds."""
         newest = select(func.max(STORY.c.id)).scalar_subquery()
         curations = select(TERMS.c.df).where(TERMS.c.term == CURATIONS).scalar_subquery()
-        row = s.execute(select(newest, curations)).one()
-        return row[0] or 0, row[1] or 0
+        decisions = select(TERMS.c.df).where(TERMS.c.term == DECISIONS).scalar_subquery()
+        row = s.execute(select(newest, curations, decisions)).one()
+        return row[0] or 0, row[1] or 0, row[2] or 0
+
+    ID_TABLES = (
+        "source",
+        "story",
+        "entity",
+        "alias",
+        "claim",
+        "evidence",
+        "claim_link",
+        "event",
+        "judgement",
+    )
 
     @staticmethod
-    def story_by_hash(s: Session, content_hash: str) -> int | None:
-        return s.execute(select(STORY.c.id).where(STORY.c.content_hash == content_hash)).scalar()
+    def last_ids(s: Session) -> dict[str, int]:
+        """The highest id in each table an ingest numbers rows of (0 for an empty table). Writers take
+        turns (see `transaction`), so the ids after these are free until the transaction ends."""
+        row = s.execute(
+            select(*(select(func.max(TABLES[t].c.id)).scalar_subquery() for t in Store.ID_TABLES))
+        ).one()
+        return {t: v or 0 for t, v in zip(Store.ID_TABLES, row, strict=True)}
 
     @staticmethod
-    def source(s: Session, name: str, reliability: str | None = None) -> tuple[int, str]:
-        """The source's id and grade, created on first use; a given grade replaces the stored one."""
-        key = " ".join(name.casefold().split())
-        row = s.execute(select(SOURCE.c.id, SOURCE.c.reliability).where(SOURCE.c.key == key)).first()
-        if row is None:
-            try:
-                with s.begin_nested():
-                    sid = s.execute(
-                        insert(Source)
-                        .values(name=name, key=key, reliability=reliability or "F", created_at=utcnow())
-                        .returning(Source.id)
-                    ).scalar_one()
-                return sid, reliability or "F"
-            except IntegrityError:
-                row = s.execute(select(Source.id, Source.reliability).where(Source.key == key)).one()
-        if reliability and reliability != row.reliability:
-            s.execute(update(Source).where(Source.id == row.id).values(reliability=reliability))
-            return row.id, reliability
-        return row.id, row.reliability
+    def follow_ids(s: Session, last: Mapping[str, int]) -> None:
+        """After rows were inserted with the ids given: PostgreSQL's sequences continue after them."""
+        if s.get_bind().dialect.name != "postgresql":
+            return
+        for table, value in sorted(last.items()):
+            if table in Store.ID_TABLES and value:
+                s.execute(
+                    sql_text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :v)"), {"t": table, "v": value}
+                )
 
     @staticmethod
-    def add_story(s: Session, **values: Any) -> int:
-        return s.execute(insert(STORY).values(**values).returning(STORY.c.id)).scalar_one()
+    def insert_rows(s: Session, table: str, rows: list[dict]) -> None:
+        """Rows of one table (every row with the same keys) in one executemany through the driver, with
+        SQLAlchemy's own conversion of each column's values, so they are stored as every other statement
+        stores them. The bulk writes of the ingest path."""
+        if not rows:
+            return
+        t = TABLES[table]
+        conn = s.connection()
+        dialect = conn.dialect
+        cols = list(rows[0])
+        procs = [
+            (i, p)
+            for i, c in enumerate(cols)
+            if (p := t.c[c].type.dialect_impl(dialect).bind_processor(dialect))
+        ]
+        quote = dialect.identifier_preparer.quote
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        sql = (
+            f"INSERT INTO {quote(t.name)} ({', '.join(quote(c) for c in cols)}) "
+            f"VALUES ({', '.join([mark] * len(cols))})"
+        )
+        if procs:
+            params = []
+            for r in rows:
+                values = [r[c] for c in cols]
+                for i, proc in procs:
+                    values[i] = proc(values[i])
+                params.append(tuple(values))
+        else:
+            params = [tuple(r[c] for c in cols) for r in rows]
+        conn.exec_driver_sql(sql, params)
+
+    @staticmethod
+    def _executemany(s: Session, sql: str, rows: list[tuple]) -> None:
+        """A statement written with "?" placeholders, run once per row through the driver."""
+        if not rows:
+            return
+        conn = s.connection()
+        if conn.dialect.paramstyle != "qmark":
+            sql = sql.replace("?", "%s")
+        conn.exec_driver_sql(sql, rows)
+
+    @staticmethod
+    def sources(s: Session) -> dict[str, tuple[int, str]]:
+        """Every source: key -> (id, reliability grade)."""
+        return {
+            r[0]: (r[1], r[2]) for r in s.execute(select(SOURCE.c.key, SOURCE.c.id, SOURCE.c.reliability))
+        }
+
+    @staticmethod
+    def source_grades(s: Session) -> dict[int, str]:
+        return _pairs(s.execute(select(SOURCE.c.id, SOURCE.c.reliability)))
+
+    @staticmethod
+    def set_grades(s: Session, grades: Mapping[int, str]) -> None:
+        Store._executemany(
+            s, "UPDATE source SET reliability = ? WHERE id = ?", [(g, i) for i, g in sorted(grades.items())]
+        )
+
+    @staticmethod
+    def stories_by_hash(s: Session, hashes: Iterable[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(hashes))):
+            out.update(
+                _raw(s, f"SELECT content_hash, id FROM story WHERE content_hash IN ({_marks(chunk)})", chunk)
+            )
+        return out
 
     @staticmethod
     def alias_index(s: Session) -> dict[str, int]:
         return _pairs(s.execute(select(ALIAS.c.key, ALIAS.c.entity_id)))
 
     @staticmethod
-    def add_entity(
-        s: Session,
-        name: str,
-        key: str,
-        kind: str,
-        aliases: Iterable[tuple[str, str, str]],
-        story_id: int | None,
-    ) -> int:
-        """Create an entity with its aliases ((name, key, origin)); keys another entity holds are skipped."""
-        values = {
-            "name": name,
-            "key": key,
-            "kind": kind,
-            "created_at": utcnow(),
-            "created_by_story_id": story_id,
-        }
-        new = _dialect_insert(s, ENTITY).on_conflict_do_nothing(index_elements=["key"])
-        eid = s.execute(new.returning(ENTITY.c.id), [values]).scalar()
-        if eid is None:  # another writer created it first
-            eid = s.execute(select(ENTITY.c.id).where(ENTITY.c.key == key)).scalar_one()
-        first: dict[str, tuple[str, str, str]] = {}
-        for alias in aliases:
-            first.setdefault(alias[1], alias)  # "VNET Group" before "VNET Group Inc." for the key "vnet"
-        rows = [{"entity_id": eid, "name": n, "key": k, "origin": o} for n, k, o in first.values()]
-        if rows:
-            s.execute(_dialect_insert(s, ALIAS).on_conflict_do_nothing(index_elements=["key"]), rows)
-        return eid
+    def entity_keys(s: Session) -> dict[str, int]:
+        return _pairs(s.execute(select(ENTITY.c.key, ENTITY.c.id)))
+
+    @staticmethod
+    def entity_pairs(s: Session) -> set[frozenset[int]]:
+        """Pairs of entities an analyst was asked about or judged different: never suggested again."""
+        rows = s.execute(
+            select(Judgement.entity_id, Judgement.other_id).where(
+                Judgement.kind.in_(["suggested", "not_same"])
+            )
+        )
+        return {frozenset(r) for r in rows}
 
     @staticmethod
     def add_alias(s: Session, entity_id: int, name: str, key: str, origin: str) -> bool:
@@ -198,11 +244,11 @@ class Store:
         """(normalised text hash, kind) -> the first claim with that text."""
         out: dict[tuple[str, str], int] = {}
         for chunk in _chunks(sorted(set(hashes))):
-            for h, kind, cid in s.execute(
-                select(CLAIM.c.norm_hash, CLAIM.c.kind, func.min(CLAIM.c.id))
-                .where(CLAIM.c.norm_hash.in_(chunk))
-                .group_by(CLAIM.c.norm_hash, CLAIM.c.kind)
-            ):
+            sql = (
+                f"SELECT norm_hash, kind, min(id) FROM claim WHERE norm_hash IN ({_marks(chunk)}) "
+                "GROUP BY norm_hash, kind"
+            )
+            for h, kind, cid in _raw(s, sql, chunk):
                 out[(h, kind)] = cid
         return out
 
@@ -212,18 +258,17 @@ class Store:
         Keys never counted are left out."""
         out: dict[str, int] = {}
         for chunk in _chunks(sorted(set(keys))):
-            out.update(_pairs(s.execute(select(TERMS.c.term, TERMS.c.df).where(TERMS.c.term.in_(chunk)))))
+            out.update(_raw(s, f"SELECT term, df FROM term_stat WHERE term IN ({_marks(chunk)})", chunk))
         return out
 
     @staticmethod
     def add_counts(s: Session, counts: Mapping[str, int]) -> None:
         """Add to the counters (see `counts`)."""
-        rows = [{"term": t, "df": n} for t, n in sorted(counts.items()) if n]
-        if not rows:
-            return
-        stmt = _dialect_insert(s, TERMS)
-        s.execute(
-            stmt.on_conflict_do_update(index_elements=["term"], set_={"df": TERMS.c.df + stmt.excluded.df}),
+        rows = [(t, n) for t, n in sorted(counts.items()) if n]
+        Store._executemany(
+            s,
+            "INSERT INTO term_stat (term, df) VALUES (?, ?) "
+            "ON CONFLICT (term) DO UPDATE SET df = term_stat.df + excluded.df",
             rows,
         )
 
@@ -247,107 +292,56 @@ class Store:
         roles: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
         rows: list[Any] = []
         for chunk in _chunks(ids):
-            for cid, eid, role in s.execute(
-                select(MENTION.c.claim_id, MENTION.c.entity_id, MENTION.c.role).where(
-                    MENTION.c.claim_id.in_(chunk)
-                )
+            marks = _marks(chunk)
+            for cid, eid, role in _raw(
+                s, f"SELECT claim_id, entity_id, role FROM mention WHERE claim_id IN ({marks})", chunk
             ):
                 roles[cid][role].add(eid)
-            rows += s.execute(
-                select(
-                    CLAIM.c.id, CLAIM.c.kind, CLAIM.c.text, CLAIM.c.terms, CLAIM.c.story_id, STORY.c.source_id
-                )
-                .join(STORY, STORY.c.id == CLAIM.c.story_id)
-                .where(CLAIM.c.id.in_(chunk))
-            ).all()
+            rows += _raw(
+                s,
+                "SELECT c.id, c.kind, c.text, c.terms, c.story_id, s.source_id FROM claim c "
+                f"JOIN story s ON s.id = c.story_id WHERE c.id IN ({marks})",
+                chunk,
+            )
         return [
             CandidateRow(
-                r.id,
-                r.kind,
-                r.text,
-                r.terms,
-                r.story_id,
-                r.source_id,
-                frozenset(roles[r.id]["subject"]),
-                frozenset(roles[r.id]["context"]),
-                frozenset(roles[r.id]["aside"]),
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                frozenset(roles[r[0]]["subject"]),
+                frozenset(roles[r[0]]["context"]),
+                frozenset(roles[r[0]]["aside"]),
+                frozenset(roles[r[0]]["source"]),
             )
             for r in rows
         ]
 
     @staticmethod
-    def add_claims(s: Session, rows: list[dict]) -> list[int]:
-        """Insert claims with their term postings; returns their ids in the order given."""
-        if not rows:
-            return []
-        ids = list(
-            s.execute(insert(CLAIM).returning(CLAIM.c.id, sort_by_parameter_order=True), rows).scalars()
-        )
-        postings = [
-            {"term": t, "claim_id": cid} for cid, r in zip(ids, rows, strict=True) for t in r["terms"].split()
-        ]
-        if postings:
-            s.execute(insert(POSTING), postings)
-        return ids
-
-    @staticmethod
-    def add_evidence(s: Session, rows: list[dict]) -> None:
-        """Evidence rows (claim_id, story_id, stance, section, quote) of one new story."""
-        if rows:
-            s.execute(insert(EVIDENCE), rows)
-
-    @staticmethod
-    def add_mentions(s: Session, rows: list[dict]) -> None:
-        """Mention rows (claim_id, entity_id, role)."""
-        if rows:
-            s.execute(insert(MENTION), rows)
-
-    @staticmethod
-    def touch_claims(s: Session, claim_ids: Iterable[int], seen: datetime) -> None:
-        """Widen the claims' first/last seen times to include `seen`."""
-        ids = sorted(set(claim_ids))
-        if not ids:
-            return
-        at = bindparam("seen", type_=CLAIM.c.first_seen.type)
-        first, last = CLAIM.c.first_seen, CLAIM.c.last_seen
-        s.execute(
-            update(CLAIM)
-            .where(CLAIM.c.id == bindparam("cid"))
-            .values(
-                first_seen=case((or_(first.is_(None), first > at), at), else_=first),
-                last_seen=case((or_(last.is_(None), last < at), at), else_=last),
-            ),
-            [{"cid": c, "seen": seen} for c in ids],
-        )
-
-    @staticmethod
-    def add_links(s: Session, rows: list[dict]) -> list[int]:
-        """Links from or to claims this transaction created (so no decision on them exists yet); returns
-        their ids in the order given."""
-        if not rows:
-            return []
-        stmt = insert(LINK).returning(LINK.c.id, sort_by_parameter_order=True)
-        return list(s.execute(stmt, rows).scalars())
-
-    @staticmethod
-    def entity_kinds(s: Session, ids: Iterable[int]) -> dict[int, str]:
-        ids = list(set(ids))
-        return (
-            _pairs(s.execute(select(ENTITY.c.id, ENTITY.c.kind).where(ENTITY.c.id.in_(ids)))) if ids else {}
-        )
+    def entity_kinds(s: Session) -> dict[int, str]:
+        """Every entity's kind."""
+        return _pairs(s.execute(select(ENTITY.c.id, ENTITY.c.kind)))
 
     @staticmethod
     def links(s: Session, claim_ids: Iterable[int]) -> list[LinkRow]:
-        ids = list(set(claim_ids))
-        if not ids:
-            return []
-        cols = LINK.c
-        rows = s.execute(
-            select(cols.id, cols.kind, cols.src_id, cols.dst_id, cols.score, cols.status, cols.reason).where(
-                or_(cols.src_id.in_(ids), cols.dst_id.in_(ids))
+        """Every link from or to the claims, each once, by id."""
+        found: dict[int, LinkRow] = {}
+        for chunk in _chunks(sorted(set(claim_ids))):
+            marks = _marks(chunk)
+            sql = (
+                "SELECT id, kind, src_id, dst_id, score, status, reason FROM claim_link "
+                f"WHERE src_id IN ({marks}) OR dst_id IN ({marks})"
             )
-        )
-        return [LinkRow(*r) for r in rows]
+            for r in _raw(s, sql, chunk + chunk):
+                found[r[0]] = LinkRow(*r)
+        return [found[i] for i in sorted(found)]
+
+    @staticmethod
+    def active_links(s: Session, claim_ids: Iterable[int]) -> list[LinkRow]:
+        """The active (automatic or accepted) links from or to the claims, each once, by id."""
+        return [ln for ln in Store.links(s, claim_ids) if ln.status in ACTIVE_LINK]
 
     @staticmethod
     def link(s: Session, link_id: int) -> LinkRow | None:
@@ -359,39 +353,35 @@ class Store:
         s.execute(update(ClaimLink).where(ClaimLink.id == link_id).values(status=status, decided_at=utcnow()))
 
     @staticmethod
-    def backing(s: Session, claim_ids: Iterable[int]) -> list[BackingRow]:
-        ids = list(set(claim_ids))
-        if not ids:
-            return []
-        rows = s.execute(
-            select(
-                EVIDENCE.c.claim_id,
-                EVIDENCE.c.story_id,
-                STORY.c.source_id,
-                SOURCE.c.reliability,
-                STORY.c.weight,
-                EVIDENCE.c.stance,
+    def backing(s: Session, claim_ids: Iterable[int]) -> list[tuple[int, int, str, float]]:
+        """(claim id, source id, stance, best story weight) of the claims' evidence, in the order each
+        source first gave the claim that stance."""
+        out: list[tuple[int, int, str, float, int]] = []
+        for chunk in _chunks(sorted(set(claim_ids))):
+            out += _raw(
+                s,
+                "SELECT e.claim_id, s.source_id, e.stance, max(s.weight), min(e.id) FROM evidence e "
+                f"JOIN story s ON s.id = e.story_id WHERE e.claim_id IN ({_marks(chunk)}) "
+                "GROUP BY e.claim_id, s.source_id, e.stance",
+                chunk,
             )
-            .join(STORY, STORY.c.id == EVIDENCE.c.story_id)
-            .join(SOURCE, SOURCE.c.id == STORY.c.source_id)
-            .where(EVIDENCE.c.claim_id.in_(ids))
-        )
-        return [BackingRow(*r) for r in rows]
+        out.sort(key=lambda r: r[4])
+        return [(r[0], r[1], r[2], r[3]) for r in out]
 
     @staticmethod
-    def claim_states(s: Session, claim_ids: Iterable[int]) -> dict[int, tuple[str, str, float, str | None]]:
-        """claim id -> (kind, state, confidence, analyst_state)."""
-        ids = list(set(claim_ids))
-        rows: Iterable[Any] = (
-            s.execute(
-                select(
-                    CLAIM.c.id, CLAIM.c.kind, CLAIM.c.state, CLAIM.c.confidence, CLAIM.c.analyst_state
-                ).where(CLAIM.c.id.in_(ids))
+    def claim_states(
+        s: Session, claim_ids: Iterable[int]
+    ) -> list[tuple[int, str, str, float, str | None, str]]:
+        """(id, kind, state, confidence, analyst_state, text) of each claim."""
+        out: list[tuple[int, str, str, float, str | None, str]] = []
+        for chunk in _chunks(sorted(set(claim_ids))):
+            out += _raw(
+                s,
+                "SELECT id, kind, state, confidence, analyst_state, text FROM claim "
+                f"WHERE id IN ({_marks(chunk)})",
+                chunk,
             )
-            if ids
-            else []
-        )
-        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+        return out
 
     @staticmethod
     def claim_texts(s: Session, claim_ids: Iterable[int]) -> dict[int, str]:
@@ -403,26 +393,39 @@ class Store:
         s.execute(update(Claim).where(Claim.id == claim_id).values(analyst_state=state))
 
     @staticmethod
-    def set_states(
-        s: Session, updates: list[tuple[int, str, float]], before: Mapping[int, tuple[str, str | None]]
-    ) -> None:
-        """Many claims' state and confidence in one statement; `before` gives each claim's kind and
-        previous state (None for a claim just created), for the per-entity tallies."""
-        if updates:
-            tally: dict[str, int] = defaultdict(int)
-            changed = {cid: st for cid, st, _ in updates if before[cid][1] != st}
-            for cid, eid in _named_entities(s, changed):
-                kind, old = before[cid]
-                if old is not None:
-                    tally[tally_key(eid, kind, old)] -= 1
-                tally[tally_key(eid, kind, changed[cid])] += 1
-            Store.add_counts(s, tally)
-            s.execute(
-                update(CLAIM)
-                .where(CLAIM.c.id == bindparam("cid"))
-                .values(state=bindparam("new_state"), confidence=bindparam("new_conf")),
-                [{"cid": c, "new_state": st, "new_conf": conf} for c, st, conf in updates],
-            )
+    def set_states(s: Session, rows: Iterable[tuple[int, str, float]]) -> None:
+        """Claims' derived state and confidence: (id, state, confidence)."""
+        Store._executemany(
+            s, "UPDATE claim SET state = ?, confidence = ? WHERE id = ?", [(st, c, i) for i, st, c in rows]
+        )
+
+    @staticmethod
+    def widen_seen(s: Session, rows: Iterable[tuple[int, datetime, datetime]]) -> None:
+        """Widen claims' first/last seen times to include (earliest, latest)."""
+        proc = CLAIM.c.first_seen.type.dialect_impl(s.get_bind().dialect).bind_processor(s.get_bind().dialect)
+
+        def conv(v: datetime) -> Any:
+            return proc(v) if proc else v
+
+        Store._executemany(
+            s,
+            "UPDATE claim SET "
+            "first_seen = CASE WHEN first_seen IS NULL OR first_seen > ? THEN ? ELSE first_seen END, "
+            "last_seen = CASE WHEN last_seen IS NULL OR last_seen < ? THEN ? ELSE last_seen END WHERE id = ?",
+            [(conv(lo), conv(lo), conv(hi), conv(hi), i) for i, lo, hi in rows],
+        )
+
+    @staticmethod
+    def tally(s: Session, moves: Mapping[int, tuple[str, str | None, str]]) -> None:
+        """Keep the per-entity (kind, state) tallies true after claims moved: claim id -> (kind, state
+        before or None for a new claim, state now)."""
+        tally: dict[str, int] = defaultdict(int)
+        for cid, eid in _named_entities(s, [c for c, (_, old, new) in moves.items() if old != new]):
+            kind, old, new = moves[cid]
+            if old is not None:
+                tally[tally_key(eid, kind, old)] -= 1
+            tally[tally_key(eid, kind, new)] += 1
+        Store.add_counts(s, tally)
 
     @staticmethod
     def add_events(s: Session, rows: list[dict]) -> None:
@@ -1388,23 +1391,34 @@ def _newest(s: Session, key: Any, claim: Any, keys: list[Any], per_key: int) -> 
     out: list[tuple[Any, int]] = []
     for i in range(0, len(keys), 100):
         chunk = keys[i : i + 100]
-        params: dict[str, Any] = {f"k{j}": k for j, k in enumerate(chunk)}
-        params["n"] = per_key
-        out += [
-            (r[0], r[1])
-            for r in s.execute(_newest_sql(key.table.name, key.name, claim.name, len(chunk)), params)
-        ]
+        params: list[Any] = []
+        for k in chunk:
+            params += [k, per_key]
+        out += _raw(s, _newest_sql(key.table.name, key.name, claim.name, len(chunk)), params)
     return out
 
 
 @lru_cache(maxsize=256)
-def _newest_sql(table: str, key: str, claim: str, n: int) -> Any:
+def _newest_sql(table: str, key: str, claim: str, n: int) -> str:
     # Names come from the table definitions, never from input; values are bound.
     part = (
-        f"SELECT * FROM (SELECT {key}, {claim} FROM {table} WHERE {key} = :k{{}} "
-        f"ORDER BY {claim} DESC LIMIT :n) AS p{{}}"
+        f"SELECT * FROM (SELECT {key}, {claim} FROM {table} WHERE {key} = ? "
+        f"ORDER BY {claim} DESC LIMIT ?) AS p{{}}"
     )
-    return sql_text(" UNION ALL ".join(part.format(j, j) for j in range(n)))
+    return " UNION ALL ".join(part.format(j) for j in range(n))
+
+
+def _raw(s: Session, sql: str, params: Sequence[Any]) -> list[Any]:
+    """A read through the driver, for the ingest path's reads of numbers and text: rows as plain tuples,
+    none of SQLAlchemy's result processing. `sql` marks its parameters with "?"."""
+    conn = s.connection()
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    return list(conn.exec_driver_sql(sql, tuple(params)).fetchall())
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
 
 
 def _pairs(rows: Iterable[Any]) -> dict:

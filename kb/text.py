@@ -45,6 +45,7 @@ def tidy(text: str) -> str:
     return _SPACE.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Case, quote, dash and compatibility folding for comparisons (never for display)."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES).translate(_DASHES)

@@ -22,7 +22,7 @@ def gazetteer():
 
 @pytest.fixture(scope="module")
 def is_alias(gazetteer):
-    return Resolver({}, gazetteer).is_alias
+    return Resolver({}, gazetteer).is_alias_key
 
 
 # --- mentions -------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import pytest
 from helpers import CLAIM_FIELDS, ROOT, SEED, SOURCE_FIELDS, needs_seed
 from sqlalchemy import text
 
+from kb.store import Store
+
 DEMO_RECAP = ROOT / "data" / "corpus" / "2026-06-18-seed-recap.txt"
 
 
@@ -54,10 +56,14 @@ def test_a_story_that_fails_midway_leaves_nothing_behind(store, ingest, monkeypa
     ingest(DEMO_RECAP.read_text(encoding="utf-8"))
     before = store.stats()
 
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raise RuntimeError("disk on fire")
+    real = Store.insert_rows
 
-    monkeypatch.setattr(type(store), "add_mentions", staticmethod(broken))
+    def broken(s, table, rows):  # type: ignore[no-untyped-def]
+        if table == "mention":  # after the story, its claims and their evidence were written
+            raise RuntimeError("disk on fire")
+        real(s, table, rows)
+
+    monkeypatch.setattr(Store, "insert_rows", staticmethod(broken))
     with pytest.raises(RuntimeError):
         ingest((ROOT / "data" / "corpus" / "2026-06-25-answer.txt").read_text(encoding="utf-8"))
     assert store.stats() == before

@@ -1,6 +1,7 @@
 """`kb ingest`: read, match and store stories, then summarise what changed."""
 
 import sys
+from collections import deque
 from typing import Annotated
 
 import typer
@@ -12,7 +13,6 @@ from kb.cli.common import (
     _store,
     app,
 )
-from kb.errors import KbError
 
 # ------------------------------------------------------------------------------------ ingest
 
@@ -35,34 +35,49 @@ def ingest(
     strict: Annotated[bool, typer.Option(help="Stop at the first input that fails.")] = False,
     fmt: Annotated[Fmt, typer.Option("--format", "-f", help="Summary format (table or json).")] = Fmt.table,
 ) -> None:
-    """Parse, resolve, match and store stories; print what changed. Exit 1 if any input failed."""
+    """Parse, resolve, match and store stories; print what changed. Exit 1 if any input failed.
+
+    Stories are stored in order, in batches of one transaction each (KB_BATCH stories, default 200);
+    many documents are read and prepared by worker processes beside the ingest (KB_WORKERS)."""
     from kb import render
-    from kb.parse.reader import FORMATS, documents, parse_stories
+    from kb.parse.reader import FORMATS, sources
     from kb.pipeline import Ingestor, summarise
+    from kb.workers import default_workers, read_all
 
     if input_format not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--input-format")
     store = _store(ctx)
     ingestor = Ingestor(store, source=source, reliability=reliability.value if reliability else None)
     stdin = sys.stdin.buffer.read() if "-" in paths else None
-    docs = list(documents(paths, stdin))
+    todo = sources(paths, stdin)
     results, failures = [], 0
-    with render.progress(len(docs), enabled=len(docs) > 5 and sys.stderr.isatty()) as bar:
-        task = bar.add_task("ingest", total=len(docs))
-        for doc in docs:
-            bar.advance(task)
-            try:
-                if doc.error:
-                    raise KbError(doc.error)
-                stories = parse_stories(doc, input_format)
-                for n, story in enumerate(stories, 1):
-                    where = doc.path if len(stories) == 1 else f"{doc.path}#{n}"
-                    results.append(ingestor.ingest(story, where))
-            except KbError as exc:
-                failures += 1
-                render.write_err(render.error_line(str(exc)))
-                if strict:
-                    break
+    waiting: deque[list[int]] = deque()  # stories not stored yet of each document read, in order
+    with render.progress(len(todo), enabled=len(todo) > 5 and sys.stderr.isatty()) as bar:
+        task = bar.add_task("ingest", total=len(todo))
+
+        def stories():
+            nonlocal failures
+            for read in read_all(todo, input_format, default_workers(len(todo)), ingestor.known_keys):
+                if read.error is not None:
+                    failures += 1
+                    bar.advance(task)
+                    render.write_err(render.error_line(read.error))
+                    if strict:
+                        return
+                    continue
+                if not read.stories:
+                    bar.advance(task)
+                    continue
+                waiting.append([len(read.stories)])
+                for n, story in enumerate(read.stories, 1):
+                    yield story, read.path if len(read.stories) == 1 else f"{read.path}#{n}"
+
+        for result in ingestor.ingest_many(stories()):
+            results.append(result)
+            waiting[0][0] -= 1
+            if not waiting[0][0]:
+                waiting.popleft()
+                bar.advance(task)
     summary = summarise(results, failures)
     _emit(fmt, summary, render.ingest_summary, render.to_json)
     if failures:

@@ -70,32 +70,43 @@ def decode(data: bytes, path: str) -> str:
         raise InputError(f"{path}: not valid UTF-8 (byte {exc.start}); convert it with iconv first") from exc
 
 
-def documents(paths: list[str], stdin: bytes | None = None) -> Iterator[Document]:
-    """Every document named by the paths: files, folders (recursively, hidden files skipped) and "-"."""
+def sources(paths: list[str], stdin: bytes | None = None) -> list[str | Document]:
+    """What the paths name, in order, without reading the files yet: each file (folders recursively,
+    hidden files and README.md skipped) as its path, and "-" as the document read from standard input."""
+    out: list[str | Document] = []
     for raw in paths:
         if raw == "-":
             try:
-                yield Document("<stdin>", decode(stdin or b"", "<stdin>"))
+                out.append(Document("<stdin>", decode(stdin or b"", "<stdin>")))
             except InputError as exc:
-                yield Document("<stdin>", error=str(exc))
+                out.append(Document("<stdin>", error=str(exc)))
             continue
         path = Path(raw)
         if path.is_dir():
-            files = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and p.suffix.lower() in SUFFIXES
-                and p.name.casefold() != "readme.md"
-            )
-            for f in files:
-                yield _read(f)
+            out += [
+                str(p)
+                for p in sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file()
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                    and p.suffix.lower() in SUFFIXES
+                    and p.name.casefold() != "readme.md"
+                )
+            ]
         else:
-            yield _read(path)
+            out.append(str(path))
+    return out
 
 
-def _read(path: Path) -> Document:
+def documents(paths: list[str], stdin: bytes | None = None) -> Iterator[Document]:
+    """Every document named by the paths: files, folders (recursively, hidden files skipped) and "-"."""
+    for source in sources(paths, stdin):
+        yield source if isinstance(source, Document) else read_document(Path(source))
+
+
+def read_document(path: Path) -> Document:
+    """One file as a document, or the reason it cannot be read."""
     try:
         if not path.exists():
             return Document(str(path), error=f"{path}: no such file")
