@@ -9,15 +9,15 @@ subject. Scores are in [0, 1]; the caller compares them with the thresholds in s
 
 from __future__ import annotations
 
-import heapq
+import copy
+import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -115,11 +115,20 @@ authorization
 )
 
 
+EMPTY: frozenset = frozenset()
+
+
 @dataclass(frozen=True)
 class Figure:
     kind: str  # money, percent, duration, date, count
     text: str
     value: float | None = None
+
+
+_LAZY = frozenset(
+    {"figures", "negated", "wants", "excluded", "figure_kinds", "counts", "figure_key", "topic", "cues"}
+)
+_LAZY |= {"speech"}
 
 
 class Features:
@@ -131,14 +140,14 @@ class Features:
         "aside",
         "claim_id",
         "context",
+        "counts",
         "cues",
         "entities",
         "excluded",
+        "figure_key",
         "figure_kinds",
         "figures",
         "heads",
-        "index",
-        "items",
         "kind",
         "negated",
         "source_id",
@@ -146,6 +155,8 @@ class Features:
         "terms",
         "text",
         "topic",
+        "total_for",
+        "total_value",
         "wants",
     )
 
@@ -158,14 +169,16 @@ class Features:
     aside: frozenset[int]  # entities of a question's "beyond X" clauses
     source_id: int | None
     heads: frozenset[str]  # first four letters of each term: a cheap test for shared terms
-    items: frozenset[str]  # terms and "@entity id"s: what similarity compares
-    index: dict[str, tuple[str, ...]]  # terms by their first four letters
+    total_for: int  # the weights (`Weights.stamp`) that `total_value`, its items' summed weight, is for
+    total_value: float
     # Read from the text when first asked for:
     figures: tuple[Figure, ...]
     negated: bool
     wants: frozenset[str]  # answer types a question wants
     excluded: frozenset[str]  # a question's "beyond X" terms: known already, not asked
     figure_kinds: frozenset[str]
+    counts: frozenset[float | None]  # the values of its counts ("contract 71")
+    figure_key: list[tuple[str, float | None]]  # its figures, sorted, for telling if two claims' agree
     topic: list[str]  # a question's terms that are its topic, not the kind of answer it wants
     cues: list[str]  # ... and those naming the kind of answer
     speech: bool  # a fact reporting what someone said or did in response
@@ -187,12 +200,8 @@ class Features:
     ) -> None:
         self.claim_id, self.kind, self.text, self.terms = claim_id, kind, text, terms
         self.entities, self.context, self.aside, self.source_id = entities, context, aside, source_id
-        self.heads = frozenset(t[:4] for t in terms)
-        self.items = terms | {f"@{e}" for e in entities}
-        index: dict[str, list[str]] = {}
-        for term in terms:
-            index.setdefault(term[:4], []).append(term)
-        self.index = {k: tuple(v) for k, v in index.items()}
+        self.heads = frozenset(t[:4] for t in terms) or EMPTY
+        self.total_for = 0
         for name, value in (
             ("figures", figures),
             ("negated", negated),
@@ -203,6 +212,8 @@ class Features:
                 setattr(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
+        if name not in _LAZY:
+            raise AttributeError(name)
         question = self.kind == "question"
         value: Any
         if name == "figures":
@@ -214,7 +225,11 @@ class Features:
         elif name == "excluded":
             value = excluded_terms(self.text) if question else frozenset()
         elif name == "figure_kinds":
-            value = frozenset(g.kind for g in self.figures)
+            value = frozenset(g.kind for g in self.figures) or EMPTY
+        elif name == "counts":
+            value = frozenset(g.value for g in self.figures if g.kind == "count") or EMPTY
+        elif name == "figure_key":
+            value = sorted((g.kind, g.value) for g in self.figures)
         elif name == "topic":
             value = [t for t in self.terms if t not in CUE_STEMS and t not in self.excluded]
         elif name == "cues":
@@ -228,12 +243,9 @@ class Features:
 
     def stored_as(self, claim_id: int, context: frozenset[int], aside: frozenset[int]) -> Features:
         """The same claim once stored: with its id, and the entities its mentions keep by role."""
-        out = Features(
-            claim_id, self.kind, self.text, self.terms, self.entities, context, aside, self.source_id
-        )
-        for name in ("figures", "negated", "wants", "excluded"):
-            with suppress(AttributeError):  # (not worked out yet)
-                setattr(out, name, object.__getattribute__(self, name))
+        out = copy.copy(self)
+        out.claim_id, out.context, out.aside = claim_id, context, aside
+        out.total_for = 0
         return out
 
 
@@ -326,42 +338,37 @@ def _match_term(a: str, b: str) -> bool:
     return prefix >= max(4, n - 2) or (n >= 6 and fuzz.ratio(a, b) >= 88)
 
 
-def _matched(
-    terms: Iterable[str], pool: frozenset[str], index: Mapping[str, tuple[str, ...]] | None = None
-) -> list[str]:
+def _matched(terms: Iterable[str], pool: frozenset[str], heads: frozenset[str] | None = None) -> list[str]:
     """The terms that some pool term matches (equal, or a variant sharing its first four letters);
-    `index` is the pool's terms by their first four letters, when known."""
-    if index is None:
-        index = _prefix_index(pool)
+    `heads` is the pool's first four letters of each term, when known."""
+    if heads is None:
+        heads = frozenset(p[:4] for p in pool)
     out = []
     for t in terms:
-        if t in pool:
+        if t in pool or ((head := t[:4]) in heads and any(p[:4] == head and _match_term(t, p) for p in pool)):
             out.append(t)
-        else:
-            near = index.get(t[:4])
-            if near is not None and any(_match_term(t, p) for p in near):
-                out.append(t)
     return out
-
-
-@lru_cache(maxsize=16384)
-def _prefix_index(pool: frozenset[str]) -> dict[str, tuple[str, ...]]:
-    index: dict[str, list[str]] = {}
-    for term in pool:
-        index.setdefault(term[:4], []).append(term)
-    return {k: tuple(v) for k, v in index.items()}
 
 
 class Weights(dict[str, float]):
     """Weights of terms and of entities ("@id"); a key without one weighs 1. A subclass may work weights
     out when first asked for (`__missing__`)."""
 
+    _made = itertools.count(1)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.stamp = next(self._made)
+
     def __missing__(self, key: str) -> float:
         return 1.0
 
-    def total(self, items: frozenset[str]) -> float:
-        """Summed weights of a claim's items."""
-        return sum(map(self.__getitem__, items))
+    def total(self, f: Features) -> float:
+        """Summed weights of a claim's items (kept on the claim while these are the weights)."""
+        if f.total_for != self.stamp:
+            f.total_value = sum(map(self.__getitem__, f.terms)) + sum(self[f"@{e}"] for e in f.entities)
+            f.total_for = self.stamp
+        return f.total_value
 
 
 NO_WEIGHTS = Weights()  # every term weighs 1
@@ -392,8 +399,7 @@ def _w(term: str, weights: Weights) -> float:
     return weights[term]
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     kind: str  # same_as, answers, contradicts
     src: int  # the claim that repeats, answers or contradicts
     dst: int  # the claim it acts on
@@ -405,7 +411,7 @@ class Match:
 
 def _items(f: Features) -> frozenset[str]:
     """A claim's content terms and the entities it is about (as "@id"), the units similarity counts."""
-    return f.items
+    return f.terms | {f"@{e}" for e in f.entities}
 
 
 def _dice_and_overlap(
@@ -414,12 +420,12 @@ def _dice_and_overlap(
     """Weighted Dice of two claims' items, and the weighted share of the smaller claim that the other one
     covers (a restatement often adds a clause). Terms count when a variant matches; entities only when
     the same. `matched` is `a`'s terms that `b` matches, when known."""
-    if not a.items or not b.items:
+    if not (a.terms or a.entities) or not (b.terms or b.entities):
         return 0.0, 0.0
     if matched is None:
-        matched = _matched(a.terms, b.terms, b.index)
+        matched = _matched(a.terms, b.terms, b.heads)
     common = _total(matched, weights) + _total([f"@{e}" for e in a.entities & b.entities], weights)
-    ta, tb = weights.total(a.items), weights.total(b.items)
+    ta, tb = weights.total(a), weights.total(b)
     return min(1.0, 2 * common / (ta + tb)), min(1.0, common / min(ta, tb))
 
 
@@ -450,15 +456,14 @@ def _conflicting_figures(a: Features, b: Features) -> Figure | None:
 
 def compare_statements(new: Features, old: Features, weights: Weights) -> Match | None:
     """same_as or contradicts between two claims of the same kind."""
-    matched = _matched(new.terms, old.terms, old.index)
+    matched = _matched(new.terms, old.terms, old.heads)
     if len(matched) < 2:
         return None
     dice, overlap = _dice_and_overlap(new, old, weights, matched)
     if dice < 0.3:
         return None  # sharing entities is not saying the same thing
-    counts_a = {g.value for g in new.figures if g.kind == "count"}
-    counts_b = {g.value for g in old.figures if g.kind == "count"}
-    if counts_a and counts_b and not counts_a & counts_b:
+    counts_a, counts_b = new.counts, old.counts
+    if counts_a and counts_b and counts_a.isdisjoint(counts_b):
         return None  # "contract 71" and "contract 1": different things, not one disputed
     sim = _blend(dice, overlap)  # similarity(new, old, weights)
     if new.kind == old.kind == "fact":
@@ -481,9 +486,7 @@ def compare_statements(new: Features, old: Features, weights: Weights) -> Match 
         return Match(
             "same_as", new.claim_id, old.claim_id, sim, f"similar, but one adds {added}", can_act=False
         )
-    same_figures = sorted((g.kind, g.value) for g in new.figures) == sorted(
-        (g.kind, g.value) for g in old.figures
-    )
+    same_figures = new.figure_key == old.figure_key
     duplicate = same_figures and dice >= 0.85
     return Match(
         "same_as", new.claim_id, old.claim_id, sim, f"same statement ({sim:.2f})", duplicate=duplicate
@@ -537,7 +540,7 @@ def _settles(q: Features, f: Features, topic: list[str], coverage: float, weight
     partial = 0.0
     for i, alt in enumerate(alternatives):
         top = max(_w(t, weights) for t in alt)
-        found = _matched(alt, f.terms, f.index)
+        found = _matched(alt, f.terms, f.heads)
         if any(_w(t, weights) >= top for t in found):
             return 1.0
         others = frozenset().union(*(a for j, a in enumerate(alternatives) if j != i))
@@ -562,6 +565,10 @@ def _whether(question: str) -> str:
     return q.split("whether", 1)[1] if "whether" in q else q
 
 
+YES_NO = frozenset({"yesno", "statement"})  # questions a statement settles, rather than a kind of evidence
+NAMED = frozenset({"response", "name"})  # answers that need not share the question's topic terms
+
+
 def answer_score(
     q: Features, f: Features, entity_kinds: Mapping[int, str], weights: Weights = NO_WEIGHTS
 ) -> Match | None:
@@ -574,24 +581,25 @@ def answer_score(
     if not shared:
         return None
     topic, cues = q.topic, q.cues
-    matched = _matched(topic, f.terms, f.index)
+    matched = _matched(topic, f.terms, f.heads)
     cue_weight = _total(cues, weights)
-    cue_got = _total(_matched(cues, f.terms, f.index), weights)
+    cue_got = _total(_matched(cues, f.terms, f.heads), weights)
     if topic:
         weight = _total(topic, weights) + 0.5 * cue_weight
         coverage = (_total(matched, weights) + 0.5 * cue_got) / weight
     else:  # the question asks only for the wanted answer ("Regulatory status beyond X")
         coverage = 0.5 + 0.5 * (cue_got / cue_weight if cue_weight else 0.0)
-    if q.wants <= {"yesno", "statement"}:
+    yesno = q.wants <= YES_NO
+    if yesno:
         settled = _settles(q, f, topic, coverage, weights) if topic else 0.0
         ok = settled == 1.0
         why = "settles the yes/no question" if q.wants == {"yesno"} else "covers what it asks"
     else:
         ok, why = _answer_evidence(q, f, entity_kinds)
     ent_cov = min(1.0, len(shared) / needed)
-    evidence = 1.0 if ok else (settled if q.wants <= {"yesno", "statement"} else 0.0)
+    evidence = 1.0 if ok else (settled if yesno else 0.0)
     score = 0.35 * evidence + 0.35 * coverage + 0.30 * ent_cov
-    if topic and not matched and not q.wants & {"response", "name"}:
+    if topic and not matched and q.wants.isdisjoint(NAMED):
         score *= 0.5  # a figure or a date about something else
     if not ok:
         score = min(score, 0.5)
@@ -630,7 +638,7 @@ def trigger_score(watch: Features, fact: Features, weights: Weights = NO_WEIGHTS
     Touching is not answering; only the watch item's state moves (to `triggered`)."""
     subject = watch.entities or watch.context
     shared = subject & fact.entities
-    matched = _matched(watch.terms, fact.terms, fact.index)
+    matched = _matched(watch.terms, fact.terms, fact.heads)
     if not shared or len(matched) < 2:
         return None
     coverage = _total(matched, weights) / _total(watch.terms, weights)
@@ -710,7 +718,7 @@ def shortlist(
             score[cid] = get(cid, 0.0) + w
     if len(score) <= limit:
         return list(score)
-    return heapq.nlargest(limit, score, key=lambda c: (score[c], c))
+    return [c for _, c in sorted(zip(score.values(), score, strict=True), reverse=True)[:limit]]
 
 
 def claim_terms(kind: str, text: str, names: Iterable[str]) -> frozenset[str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -47,23 +48,29 @@ from kb.settings import (
     Thresholds,
     gazetteer_paths,
 )
-from kb.store import CandidateRow, LinkRow, Store, utcnow
+from kb.store import LinkRow, Store, utcnow
 from kb.text import content_hash
 
-__all__ = ["Change", "IngestResult", "Ingestor", "decide", "review", "summarise"]
+__all__ = ["Change", "IngestResult", "Ingestor", "Summary", "decide", "review", "summarise"]
 
 RETRIES = 5  # attempts at one batch when another writer got there first
 MAX_LINKS_PER_KIND = 3  # links of one kind an incoming claim may make
 # What an ingest keeps in memory between batches, at most (beyond, that part is read again).
-MAX_ROWS = 50_000  # candidate claims with their features (about 2 kB each)
+MAX_FEATURES = 40_000  # claims with their matching features (about 2 kB each)
 MAX_COUNTS = 300_000  # counters
 MAX_KEYS = 100_000  # terms or entities with their newest claims
-MAX_VIEW = 100_000  # claims with their states, links and backing
-MAX_HASHES = 300_000  # claim texts known to be stored, or not
+MAX_VIEW = 40_000  # claims with their states, links and backing
+MAX_HASHES = 100_000  # claim texts known to be stored, or not
 FAQ_REPEAT = 0.45  # similarity from which an FAQ question is taken as its brief's own unclear question
 INITIAL = {Kind.fact: State.reported, Kind.question: State.unclear, Kind.watch: State.watching}
 OWN_STANCE = {Kind.fact: Stance.asserts, Kind.question: Stance.questions, Kind.watch: Stance.watches}
 REPEAT_STANCE = {Kind.fact: Stance.supports, Kind.question: Stance.questions, Kind.watch: Stance.watches}
+# The kinds of stored claims an incoming claim of each kind can repeat, answer or touch (kb.match).
+RELATED: dict[str, frozenset[str]] = {
+    Kind.fact: frozenset({Kind.fact, Kind.question, Kind.watch}),
+    Kind.question: frozenset({Kind.question, Kind.fact}),
+    Kind.watch: frozenset({Kind.watch}),
+}
 # Tables in the order a batch inserts into them (each row's references first).
 TABLES = (
     "source",
@@ -125,7 +132,6 @@ class _IdfWeights(match.Weights):
         super().__init__()
         self.counts, self.own, self.claims = counts, own, total
         self._by_count: dict[int, float] = {}
-        self._totals: dict[frozenset[str], float] = {}
 
     def __missing__(self, key: str) -> float:
         n = self.counts.get(key, 0) + self.own.get(key, 0)
@@ -134,12 +140,6 @@ class _IdfWeights(match.Weights):
             value = self._by_count.get(n) or self._by_count.setdefault(n, match.idf(n, self.claims))
         self[key] = value
         return value
-
-    def total(self, items: frozenset[str]) -> float:
-        found = self._totals.get(items)
-        if found is None:
-            found = self._totals[items] = sum(map(self.__getitem__, items))
-        return found
 
 
 class _Batch:
@@ -187,6 +187,7 @@ class _Story:
     affected: dict[int, str] = field(default_factory=dict)  # claim -> why its state may move
     by_hash: dict[tuple[str, str], int] = field(default_factory=dict)
     questions: list[tuple[int, match.Features]] = field(default_factory=list)
+    indexed: list[tuple[int, list[str], list[int]]] = field(default_factory=list)  # (claim, terms, entities)
     stances: set[tuple[int, str]] = field(default_factory=set)
 
     @property
@@ -218,7 +219,6 @@ class Ingestor:
         self._kinds: dict[int, str] = {}
         self._pairs: set[frozenset[int]] = set()
         self._sources: dict[str, list] | None = None
-        self._rows: dict[int, CandidateRow] = {}
         self._features: dict[int, match.Features] = {}
         self._hashes: dict[tuple[str, str], int] = {}
         self._hashes_read: set[str] = set()
@@ -271,7 +271,7 @@ class Ingestor:
 
     # ------------------------------------------------------------------------------ what is kept
 
-    def _forget(self, keep_rows: bool = False) -> None:
+    def _forget(self, keep_features: bool = False) -> None:
         self._resolver, self._sources = None, None
         self._entity_keys, self._kinds, self._pairs = {}, {}, set()
         self._hashes, self._hashes_read = {}, set()
@@ -279,8 +279,8 @@ class Ingestor:
         self.postings.clear()
         self.entity_claims.clear()
         self.view.clear()
-        if not keep_rows:
-            self._rows, self._features = {}, {}
+        if not keep_features:
+            self._features = {}
 
     def _sync(self, s: Session) -> tuple[int, int, int]:
         """Drop what another writer may have changed since this ingest's last batch, and what has grown
@@ -289,11 +289,11 @@ class Ingestor:
         if self._marks is None or marks[1] != self._marks[1]:
             self._forget()  # an analyst curated entities: names, kinds and mentions may have moved
         elif marks[0] != self._marks[0]:
-            self._forget(keep_rows=True)  # another process stored stories (claims themselves never change)
+            self._forget(keep_features=True)  # another process stored stories (claims never change)
         elif marks[2] != self._marks[2]:
             self.view.clear()  # an analyst decided on claims or links
-        if len(self._rows) > MAX_ROWS:
-            self._rows, self._features = {}, {}
+        if len(self._features) > MAX_FEATURES:
+            self._features = {}
         if len(self.counters) > MAX_COUNTS:
             self.counters.clear()
         for index in (self.postings, self.entity_claims):
@@ -328,7 +328,7 @@ class Ingestor:
     def _store_batch(self, items: list[tuple[ParsedStory | PreparedStory, str]]) -> list[IngestResult]:
         results: list[IngestResult] = []
         stories: list[_Story] = []
-        with self.store.transaction() as s:
+        with self.store.transaction(bulk=True) as s:
             marks = self._sync(s)
             batch = _Batch(self.store.last_ids(s))
             digests = [
@@ -554,11 +554,17 @@ class Ingestor:
                 self._hashes.setdefault(key, cid)
             self._hashes_read |= missing
 
-    def _ensure_rows(self, s: Session, ids: Iterable[int]) -> None:
-        missing = [i for i in ids if i not in self._rows]
+    def _ensure_features(self, s: Session, ids: Iterable[int]) -> None:
+        """The matching features of stored claims not known yet, from their rows."""
+        features = self._features
+        missing = [i for i in ids if i not in features]
         if missing:
-            for row in self.store.candidate_rows(s, missing):
-                self._rows[row.id] = row
+            intern = sys.intern  # a term is one string however many claims use it
+            for c in self.store.candidate_rows(s, missing):
+                terms = frozenset(map(intern, c.terms.split()))
+                features[c.id] = match.features(
+                    c.id, c.kind, c.text, terms, c.subject, c.context, c.source_id, c.aside
+                )
 
     def _match(self, s: Session, batch: _Batch, st: _Story) -> None:
         """Decide each claim of the story: a repeat of a known claim, or a new claim with its links."""
@@ -572,12 +578,15 @@ class Ingestor:
         weights = _IdfWeights(self.counters.values, term_counts, self.counters.values[CLAIM_COUNT])
         shortlists = self._shortlists(s, st, weights)
         wanted = set().union(*shortlists)
-        self._ensure_rows(s, wanted)
-        rows = self._rows
-        candidates = {i: rows[i] for i in wanted if i in rows}
-        features = [self._feature(c) for c in candidates.values()]
+        self._ensure_features(s, wanted)
+        known = self._features
+        candidates = {i: known[i] for i in wanted if i in known}
+        features = list(candidates.values())
         self.counters.ensure(
-            self.store, s, set().union(*[f.items for f in features]) - self.counters.values.keys()
+            self.store,
+            s,
+            {k for f in features for k in (*f.terms, *(f"{ENTITY_COUNT}{e}" for e in f.entities))}
+            - self.counters.values.keys(),
         )
         kinds = self._kinds
         self._ensure_hashes(s, {c.digest for c in st.prepared.claims})
@@ -596,18 +605,18 @@ class Ingestor:
                 claim.wants,
                 claim.excluded,
             )
-            shortlist = [candidates[i] for i in sorted(ids, reverse=True) if i in candidates]
+            shortlist = [candidates[i] for i in sorted(ids, reverse=True) if i in candidates]  # newest first
             self._claim(batch, st, claim, new, m, shortlist, kinds, weights)
         # The story's claims join the indexes and counters, for the stories after it.
-        for cid in st.new_ids:
-            row = self._rows[cid]
-            for term in set(row.terms.split()):
+        for cid, terms, entities in st.indexed:
+            for term in terms:
                 self.postings.add(term, cid)
-            for eid in sorted(row.subject | row.context | row.aside | row.source):
+            for eid in entities:
                 self.entity_claims.add(eid, cid)
-            self._hashes.setdefault((batch.claims[cid]["norm_hash"], row.kind), cid)
+            row = batch.claims[cid]
+            self._hashes.setdefault((row["norm_hash"], row["kind"]), cid)
         counts = Counter(term_counts)
-        counts.update(f"{ENTITY_COUNT}{e}" for cid in st.new_ids for e in self._rows[cid].subject)
+        counts.update(f"{ENTITY_COUNT}{e}" for cid in st.new_ids for e in self._features[cid].entities)
         counts[CLAIM_COUNT] = len(st.new_ids)
         self.counters.add(counts)
         batch.counts.update(counts)
@@ -630,16 +639,6 @@ class Ingestor:
             out.append(ids)
         return out
 
-    def _feature(self, c: CandidateRow) -> match.Features:
-        """A candidate's features, computed once however many incoming claims meet it."""
-        cached = self._features.get(c.id)
-        if cached is None:
-            cached = match.features(
-                c.id, c.kind, c.text, frozenset(c.terms.split()), c.subject, c.context, c.source_id, c.aside
-            )
-            self._features[c.id] = cached
-        return cached
-
     def _claim(
         self,
         batch: _Batch,
@@ -647,7 +646,7 @@ class Ingestor:
         claim: PreparedClaim,
         new: match.Features,
         m: Mentioned,
-        candidates: list[CandidateRow],
+        candidates: list[match.Features],
         kinds: dict[int, str],
         weights: match.Weights,
     ) -> None:
@@ -675,9 +674,9 @@ class Ingestor:
         if kind == Kind.question:
             st.questions.append((cid, new))
         for x in found:
-            self._link(batch, st, x, cid, candidates, parsed)
+            self._link(batch, st, x, cid, parsed)
             if kind == Kind.question and x.kind == LinkKind.answers and self.thresholds.acts(x.kind, x.score):
-                self._doubt(batch, st, new, x.src, candidates, parsed, weights)
+                self._doubt(batch, st, new, x.src, parsed, weights)
 
     def _add_claim(
         self, batch: _Batch, st: _Story, claim: PreparedClaim, new: match.Features, m: Mentioned, kind: Kind
@@ -710,24 +709,11 @@ class Ingestor:
         batch.rows["mention"] += [
             {"claim_id": cid, "entity_id": e, "role": r} for e, r in sorted(roles.items())
         ]
-        by_role: dict[str, set[int]] = defaultdict(set)
-        for e, r in roles.items():
-            by_role[r].add(e)
-        stored = CandidateRow(
-            cid,
-            kind,
-            parsed.text,
-            terms,
-            st.story_id,
-            st.source_id,
-            frozenset(by_role["subject"]),
-            frozenset(by_role["context"]),
-            frozenset(by_role["aside"]),
-            frozenset(by_role["source"]),
-        )
-        self._rows[cid] = stored
-        self._features[cid] = new.stored_as(cid, stored.context, stored.aside)
+        context = frozenset(e for e, r in roles.items() if r == "context") or match.EMPTY
+        aside = frozenset(e for e, r in roles.items() if r == "aside") or match.EMPTY
+        self._features[cid] = new.stored_as(cid, context, aside)
         st.new_ids.append(cid)
+        st.indexed.append((cid, terms.split(), sorted(roles)))
         return cid
 
     def _evidence(self, batch: _Batch, st: _Story, claim_id: int, stance: str, parsed: ParsedClaim) -> bool:
@@ -756,12 +742,11 @@ class Ingestor:
         st: _Story,
         question: match.Features,
         fact_id: int,
-        candidates: list[CandidateRow],
         parsed: ParsedClaim,
         weights: match.Weights,
     ) -> None:
         """A brief that lists an already known fact as unclear casts doubt on it."""
-        fact = self._feature(next(c for c in candidates if c.id == fact_id))
+        fact = self._features[fact_id]
         if match.similarity(question, fact, weights) >= self.thresholds.auto and self._evidence(
             batch, st, fact_id, Stance.doubts, parsed
         ):
@@ -770,29 +755,31 @@ class Ingestor:
     def _matches(
         self,
         new: match.Features,
-        candidates: list[CandidateRow],
+        candidates: list[match.Features],
         kinds: dict[int, str],
         weights: match.Weights,
     ) -> list[match.Match]:
         out = []
         near = new.entities | new.context
         suggest = self.thresholds.suggest
+        related = RELATED[new.kind]
+        best = match.best_match
         for c in candidates:
-            if near.isdisjoint(c.subject) and near.isdisjoint(c.context):
+            if c.kind not in related or (near.isdisjoint(c.entities) and near.isdisjoint(c.context)):
                 continue
-            found = match.best_match(new, self._feature(c), kinds, weights)
+            found = best(new, c, kinds, weights)
             if found is not None and found.score >= suggest:
                 out.append(found)
         # The strongest few of each kind: a claim answers or repeats a handful of others, and keeping the
         # rest would make a dense topic quadratic in links.
         out.sort(key=lambda m: -m.score)
         kept: dict[str, int] = {}
-        best = []
+        strongest = []
         for m in out:
             kept[m.kind] = kept.get(m.kind, 0) + 1
             if kept[m.kind] <= MAX_LINKS_PER_KIND:
-                best.append(m)
-        return best
+                strongest.append(m)
+        return strongest
 
     def _faq_repeat(self, st: _Story, parsed: ParsedClaim, new: match.Features) -> int | None:
         """An FAQ question that asks what the same brief already lists as unclear is that question."""
@@ -808,7 +795,6 @@ class Ingestor:
         st: _Story,
         m: match.Match,
         cid: int,
-        candidates: list[CandidateRow],
         parsed: ParsedClaim,
     ) -> None:
         src, dst = (cid, m.dst) if m.src == 0 else (m.src, cid)
@@ -834,7 +820,7 @@ class Ingestor:
         )
         st.links.append(LinkRow(link_id, m.kind, src, dst, m.score, status, m.reason))
         if status == LinkStatus.suggested:
-            text = parsed.text if dst == cid else next(c.text for c in candidates if c.id == dst)
+            text = parsed.text if dst == cid else self._features[dst].text
             st.result.changes.append(
                 Change(
                     dst,
@@ -993,36 +979,78 @@ def review(
         )
 
 
-def summarise(results: list[IngestResult], failures: int) -> dict:
-    """Counts and notable changes over one `kb ingest` run."""
-    changes = [c for r in results for c in r.changes]
-    notable = [
-        {
-            "claim_id": c.claim_id,
-            "text": c.text,
-            "action": c.action,
-            "from_state": c.from_state,
-            "to_state": c.to_state,
-            "cause": f"{r.title}: {c.reason}",
-            "story_id": r.story_id,
+NOTABLE = 1000  # changes and new entity names an ingest summary lists (it counts them all)
+
+
+class Summary:
+    """Counts and notable changes over one `kb ingest` run, added up as stories are stored: the counts
+    whole, the changes and new entity names up to `limit` each (a run of a hundred thousand stories makes
+    millions of changes; `kb diff` lists them all)."""
+
+    COUNTS = ("promoted", "corroborated", "disputed", "suggested")
+
+    def __init__(self, limit: int = NOTABLE) -> None:
+        self.limit = limit
+        self.counts: Counter[str] = Counter()
+        self.changes: list[dict] = []
+        self.names: list[str] = []
+        self.omitted = Counter[str]()
+
+    def add(self, r: IngestResult) -> None:
+        c = self.counts
+        c["duplicates" if r.duplicate else "stories"] += 1
+        c["new_claims"] += r.new_claims
+        c["repeated_claims"] += r.repeated_claims
+        c["new_entities"] += len(r.new_entities)
+        keep = self.limit - len(self.names)
+        self.names += r.new_entities[: max(0, keep)]
+        self.omitted["entity_names"] += max(0, len(r.new_entities) - max(0, keep))
+        for change in r.changes:
+            if change.action in self.COUNTS:
+                c[change.action] += 1
+            if change.action == "confidence":
+                continue
+            if len(self.changes) >= self.limit:
+                self.omitted["changes"] += 1
+                continue
+            self.changes.append(
+                {
+                    "claim_id": change.claim_id,
+                    "text": change.text,
+                    "action": change.action,
+                    "from_state": change.from_state,
+                    "to_state": change.to_state,
+                    "cause": f"{r.title}: {change.reason}",
+                    "story_id": r.story_id,
+                }
+            )
+
+    def failed(self) -> None:
+        self.counts["failures"] += 1
+
+    def as_dict(self) -> dict:
+        c = self.counts
+        return {
+            "files": c["stories"] + c["duplicates"] + c["failures"],
+            "stories": c["stories"],
+            "duplicates": c["duplicates"],
+            "failures": c["failures"],
+            "new_claims": c["new_claims"],
+            "repeated_claims": c["repeated_claims"],
+            "new_entities": c["new_entities"],
+            "entity_names": self.names,
+            **{k: c[k] for k in self.COUNTS},
+            "changes": self.changes,
+            "changes_omitted": self.omitted["changes"],
+            "entity_names_omitted": self.omitted["entity_names"],
         }
-        for r in results
-        for c in r.changes
-        if c.action != "confidence"
-    ]
-    names = [n for r in results for n in r.new_entities]
-    return {
-        "files": len(results) + failures,
-        "stories": sum(1 for r in results if not r.duplicate),
-        "duplicates": sum(1 for r in results if r.duplicate),
-        "failures": failures,
-        "new_claims": sum(r.new_claims for r in results),
-        "repeated_claims": sum(r.repeated_claims for r in results),
-        "new_entities": len(names),
-        "entity_names": names,
-        "promoted": sum(1 for c in changes if c.action == "promoted"),
-        "corroborated": sum(1 for c in changes if c.action == "corroborated"),
-        "disputed": sum(1 for c in changes if c.action == "disputed"),
-        "suggested": sum(1 for c in changes if c.action == "suggested"),
-        "changes": notable,
-    }
+
+
+def summarise(results: Iterable[IngestResult], failures: int, limit: int = NOTABLE) -> dict:
+    """Counts and notable changes over one `kb ingest` run (see Summary)."""
+    summary = Summary(limit)
+    for r in results:
+        summary.add(r)
+    for _ in range(failures):
+        summary.failed()
+    return summary.as_dict()

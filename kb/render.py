@@ -479,8 +479,12 @@ def ingest_summary(summary: dict) -> RenderableType:
     parts: list[RenderableType] = [table]
     if summary["changes"]:
         parts.append(changes_table(summary["changes"], "what changed"))
+    if summary.get("changes_omitted"):
+        parts.append(Text(f"... and {summary['changes_omitted']} more changes (kb diff lists them all)"))
     if summary["entity_names"]:
-        parts.append(Text(f"new entities: {safe(', '.join(summary['entity_names']))}"))
+        more = summary.get("entity_names_omitted")
+        tail = f" ... and {more} more" if more else ""
+        parts.append(Text(f"new entities: {safe(', '.join(summary['entity_names']))}{tail}"))
     return Group(*parts)
 
 

@@ -87,11 +87,13 @@ class Store:
         self.engine = engine or make_engine(url)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, bulk: bool = False) -> Iterator[Session]:
         """One unit of work: committed whole, or rolled back whole. Writers take turns: SQLite's begin
         takes the write lock (BEGIN IMMEDIATE), PostgreSQL's takes a transaction-level advisory lock. So
-        an ingest sees every committed claim, and the ids it numbers its rows with stay free."""
-        with Session(self.engine.execution_options(kb_write=True)) as session, session.begin():
+        an ingest sees every committed claim, and the ids it numbers its rows with stay free. `bulk` is an
+        ingest batch's transaction, whose rows reference only ids it numbered or read (see kb.db)."""
+        engine = self.engine.execution_options(kb_write=True, kb_bulk=bulk)
+        with Session(engine) as session, session.begin():
             if session.get_bind().dialect.name == "postgresql":
                 session.execute(sql_text("SELECT pg_advisory_xact_lock(4243)"))
             yield session
@@ -289,35 +291,45 @@ class Store:
         ids = sorted(set(claim_ids))
         if not ids:
             return []
-        roles: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        roles: dict[int, list[tuple[int, str]]] = {}
         rows: list[Any] = []
         for chunk in _chunks(ids):
             marks = _marks(chunk)
             for cid, eid, role in _raw(
                 s, f"SELECT claim_id, entity_id, role FROM mention WHERE claim_id IN ({marks})", chunk
             ):
-                roles[cid][role].add(eid)
+                roles.setdefault(cid, []).append((eid, role))
             rows += _raw(
                 s,
                 "SELECT c.id, c.kind, c.text, c.terms, c.story_id, s.source_id FROM claim c "
                 f"JOIN story s ON s.id = c.story_id WHERE c.id IN ({marks})",
                 chunk,
             )
-        return [
-            CandidateRow(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                frozenset(roles[r[0]]["subject"]),
-                frozenset(roles[r[0]]["context"]),
-                frozenset(roles[r[0]]["aside"]),
-                frozenset(roles[r[0]]["source"]),
+        out = []
+        for cid, kind, text, terms, story_id, source_id in rows:
+            by_role: dict[str, set[int]] = {
+                "subject": set(),
+                "context": set(),
+                "aside": set(),
+                "source": set(),
+            }
+            for eid, role in roles.get(cid, ()):
+                by_role[role].add(eid)
+            out.append(
+                CandidateRow(
+                    cid,
+                    kind,
+                    text,
+                    terms,
+                    story_id,
+                    source_id,
+                    frozenset(by_role["subject"]),
+                    frozenset(by_role["context"]),
+                    frozenset(by_role["aside"]),
+                    frozenset(by_role["source"]),
+                )
             )
-            for r in rows
-        ]
+        return out
 
     @staticmethod
     def entity_kinds(s: Session) -> dict[int, str]:

@@ -41,7 +41,7 @@ def ingest(
     many documents are read and prepared by worker processes beside the ingest (KB_WORKERS)."""
     from kb import render
     from kb.parse.reader import FORMATS, sources
-    from kb.pipeline import Ingestor, summarise
+    from kb.pipeline import Ingestor, Summary
     from kb.workers import default_workers, read_all
 
     if input_format not in FORMATS:
@@ -50,16 +50,15 @@ def ingest(
     ingestor = Ingestor(store, source=source, reliability=reliability.value if reliability else None)
     stdin = sys.stdin.buffer.read() if "-" in paths else None
     todo = sources(paths, stdin)
-    results, failures = [], 0
+    summary = Summary()
     waiting: deque[list[int]] = deque()  # stories not stored yet of each document read, in order
     with render.progress(len(todo), enabled=len(todo) > 5 and sys.stderr.isatty()) as bar:
         task = bar.add_task("ingest", total=len(todo))
 
         def stories():
-            nonlocal failures
             for read in read_all(todo, input_format, default_workers(len(todo)), ingestor.known_keys):
                 if read.error is not None:
-                    failures += 1
+                    summary.failed()
                     bar.advance(task)
                     render.write_err(render.error_line(read.error))
                     if strict:
@@ -73,12 +72,12 @@ def ingest(
                     yield story, read.path if len(read.stories) == 1 else f"{read.path}#{n}"
 
         for result in ingestor.ingest_many(stories()):
-            results.append(result)
+            summary.add(result)
             waiting[0][0] -= 1
             if not waiting[0][0]:
                 waiting.popleft()
                 bar.advance(task)
-    summary = summarise(results, failures)
-    _emit(fmt, summary, render.ingest_summary, render.to_json)
-    if failures:
+    report = summary.as_dict()
+    _emit(fmt, report, render.ingest_summary, render.to_json)
+    if report["failures"]:
         raise typer.Exit(1)
