@@ -213,24 +213,22 @@ def _claim_tally(c: Connection, entity_id: int) -> dict[tuple[str, str], int]:
 
 
 def _newest_claims(c: Connection, entity_id: int, totals: dict[str, int], limit: int) -> dict[str, list[Any]]:
-    """Each section's newest `limit` claims (0: all), by id. Walking the entity's mentions from the newest
-    stops after `limit` hits, so a big section costs about `limit` rows."""
-    out: dict[str, list[Any]] = {}
-    for key, where in SECTION_WHERE.items():
-        # An empty section is not queried: the walk would read every mention to find nothing.
-        if not totals[key]:
-            out[key] = []
-            continue
-        sql = (
-            f"SELECT {CLAIM_COLUMNS} FROM claim c JOIN mention m ON m.claim_id = c.id "
-            f"WHERE m.entity_id = :e AND m.{NAMED} AND {where} ORDER BY m.claim_id DESC"
-        )
-        params: dict[str, Any] = {"e": entity_id}
-        if limit:
-            sql, params["n"] = sql + " LIMIT :n", limit
-        found = list(c.execute(_sql(sql, times=SHAPED_TIMES), params))
-        out[key] = found[::-1]
-    return out
+    """Each section's newest `limit` claims (0: all), by id, in one statement. Walking the entity's mentions
+    from the newest stops after `limit` hits, so a big section costs about `limit` rows."""
+    # An empty section is not queried: the walk would read every mention to find nothing.
+    keys = [key for key in SECTIONS if totals[key]]
+    newest = " ORDER BY m.claim_id DESC" + (" LIMIT :n" if limit else "")
+    parts = [
+        f"SELECT * FROM (SELECT {i} AS part, {CLAIM_COLUMNS} FROM claim c JOIN mention m "
+        f"ON m.claim_id = c.id WHERE m.entity_id = :e AND m.{NAMED} AND {SECTION_WHERE[key]}{newest}) p{i}"
+        for i, key in enumerate(keys)
+    ]
+    out: dict[str, list[Any]] = {key: [] for key in SECTIONS}
+    if parts:
+        params = {"e": entity_id, **({"n": limit} if limit else {})}
+        for row in c.execute(_sql(" UNION ALL ".join(parts), times=SHAPED_TIMES), params):
+            out[keys[row.part]].append(row)
+    return {key: sorted(rows, key=lambda row: row.id) for key, rows in out.items()}
 
 
 def _recent_claims(c: Connection, entity_id: int, window: int | None) -> _Claims:
