@@ -1,4 +1,5 @@
-"""The unit of work: the only module that talks SQL. Every statement binds its parameters.
+"""The unit of work: with `kb.profile` (entity lookups and profiles, and the shape of a claim) the only
+module that talks SQL. Every statement binds its parameters.
 
 Writes happen inside `Store.transaction()`, one per story or analyst decision; reads return plain rows
 and dicts for the layers above (graph, diff, watch, render).
