@@ -33,13 +33,11 @@ from kb.models import (
     Event,
     Evidence,
     Judgement,
-    Kind,
     LinkStatus,
     Mention,
     Meta,
     Moment,
     Source,
-    State,
     Story,
 )
 
@@ -1076,10 +1074,6 @@ def _dialect_insert(s: Session, table: Any) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table)
-
-
-def _tally_keys(entity_ids: Iterable[int]) -> list[str]:
-    return [tally_key(e, k, st) for e in sorted(entity_ids) for k in Kind for st in State]
 
 
 def _chunks(ids: list[Any]) -> Iterator[list[Any]]:
