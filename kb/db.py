@@ -2,20 +2,25 @@
 
 The schema version lives in the `meta` table. A new database gets the current schema whole; an older one
 is brought up to date on open by the named migrations below, in order, each in the same transaction as
-its version bump, under a lock so two processes opening one database do not race."""
+its version bump, under a lock so two processes opening one database do not race.
+
+Opening a database that is up to date runs one query and loads neither SQLModel nor kb's table classes:
+they are imported only to create or upgrade a schema, so that `kb entity` (which reads through
+`kb.profile`) starts without them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, event, inspect, text
+from sqlalchemy import bindparam, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import SQLModel, create_engine
 
-from kb import models  # noqa: F401  (registers the tables)
 from kb.errors import StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
 
 # (name, apply) in order; the schema version is 1 + the number applied. Version 1 is the first released
 # schema. Append, never edit or reorder: a database records how far it has come.
@@ -99,9 +104,21 @@ def profile_indexes(conn: Connection) -> None:
     _claim_state_index(conn)
 
 
-event.listen(
-    SQLModel.metadata.tables["claim"], "after_create", lambda _t, conn, **_kw: _claim_state_index(conn)
-)
+def _after_create(_table: Any, conn: Connection, **_kw: Any) -> None:
+    _claim_state_index(conn)
+
+
+def metadata() -> MetaData:
+    """kb's tables (importing the models registers them), with the indexes that the table classes do not
+    declare created beside them."""
+    from sqlmodel import SQLModel
+
+    from kb import models  # noqa: F401  (registers the tables)
+
+    claim = SQLModel.metadata.tables["claim"]
+    if not event.contains(claim, "after_create", _after_create):
+        event.listen(claim, "after_create", _after_create)
+    return SQLModel.metadata
 
 
 MIGRATIONS: list[Migration] = [
@@ -124,11 +141,12 @@ def migrate(engine: Engine) -> list[str]:
     with engine.execution_options(kb_write=True).begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(4242)"))
+        tables = metadata()
         if not inspect(conn).has_table("claim"):
-            SQLModel.metadata.create_all(conn)
+            tables.create_all(conn)
             _set_version(conn, schema_version())
             return applied
-        SQLModel.metadata.create_all(conn)  # tables added since; columns come from migrations
+        tables.create_all(conn)  # tables added since; columns come from migrations
         version = _version(conn)
         for number, (name, apply) in enumerate(MIGRATIONS[version - 1 :], start=version + 1):
             apply(conn)

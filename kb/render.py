@@ -12,8 +12,6 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from kb.lifecycle import words_for
-
 
 class _Later:
     """Stands for a rich class until first used, then imports it and replaces itself with it here, so JSON
@@ -103,6 +101,8 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 def conf_text(confidence: float | None) -> str:
     if confidence is None:
         return ""
+    from kb.lifecycle import words_for  # here: it loads the models, which JSON output does without
+
     return f"{confidence:.2f} {words_for(confidence)}"
 
 

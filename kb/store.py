@@ -1,4 +1,5 @@
-"""The unit of work: the only module that talks SQL. Every statement binds its parameters.
+"""The unit of work: with `kb.profile` (entity lookups and profiles, and the shape of a claim) the only
+module that talks SQL. Every statement binds its parameters.
 
 Writes happen inside `Store.transaction()`, one per story or analyst decision; reads return plain rows
 and dicts for the layers above (graph, diff, watch, render).
@@ -19,6 +20,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
+from kb import profile
 from kb.db import CURATIONS, DECISIONS, count_claims, index_claims, make_engine, tally_key
 from kb.errors import StoreError
 from kb.models import (
@@ -30,13 +32,11 @@ from kb.models import (
     Event,
     Evidence,
     Judgement,
-    Kind,
     LinkStatus,
     Mention,
     Meta,
     Moment,
     Source,
-    State,
     Story,
 )
 
@@ -85,6 +85,7 @@ class Store:
     def __init__(self, url: str, engine: Engine | None = None) -> None:
         self.url = url
         self.engine = engine or make_engine(url)
+        self.reader = profile.Reader(self.engine)  # entity lookups and profiles
 
     @contextmanager
     def transaction(self, bulk: bool = False) -> Iterator[Session]:
@@ -488,102 +489,8 @@ class Store:
         return rows[:limit] if limit else rows
 
     def _shape_claims(self, s: Session, claims: list[Claim], as_of: Moment | None = None) -> list[dict]:
-        """Claims as dicts; in chunks, so no statement carries more ids than a database accepts."""
-        out: list[dict] = []
-        for i in range(0, len(claims), CHUNK):
-            out += self._shape_chunk(s, claims[i : i + CHUNK], as_of)
-        return out
-
-    def _shape_chunk(self, s: Session, claims: list[Claim], as_of: Moment | None) -> list[dict]:
-        ids = [c.id for c in claims]
-        if not ids:
-            return []
-        past = self._states_as_of(s, ids, as_of) if as_of is not None else {}
-        names: dict[int, list[str]] = defaultdict(list)
-        for cid, name in s.execute(
-            select(Mention.claim_id, Entity.name)
-            .join(Entity, Entity.id == Mention.entity_id)
-            .where(Mention.claim_id.in_(ids), Mention.role != "context")
-            .order_by(Mention.claim_id, Entity.name)
-        ):
-            names[cid].append(name)
-        sources: dict[int, list[dict]] = defaultdict(list)
-        for r in s.execute(
-            select(
-                Evidence.claim_id,
-                Story.id,
-                Story.title,
-                Source.name,
-                Story.published,
-                Evidence.stance,
-                Evidence.quote,
-                Evidence.section,
-            )
-            .join(Story, Story.id == Evidence.story_id)
-            .join(Source, Source.id == Story.source_id)
-            .where(Evidence.claim_id.in_(ids), *_story_before(as_of))
-            .order_by(Evidence.id)
-        ):
-            sources[r[0]].append(
-                {
-                    "story_id": r[1],
-                    "title": r[2],
-                    "publisher": r[3],
-                    "published": _iso(r[4]),
-                    "stance": r[5],
-                    "quote": r[6],
-                    "section": r[7],
-                }
-            )
-        answered: dict[int, list[int]] = defaultdict(list)
-        # Kind and status are tested here, not in SQL: given them, SQLite (a kb.db is never ANALYZEd)
-        # walks every "answers" link or every active one instead of these claims' few links.
-        for src, dst, kind, status in sorted(
-            s.execute(
-                select(ClaimLink.src_id, ClaimLink.dst_id, ClaimLink.kind, ClaimLink.status).where(
-                    ClaimLink.dst_id.in_(ids),
-                    *([ClaimLink.created_at <= as_of.at] if as_of is not None else []),
-                )
-            )
-        ):
-            if kind == "answers" and status in ACTIVE_LINK:
-                answered[dst].append(src)
-        out = []
-        for c in claims:
-            cid = c.id or 0
-            if as_of is not None and cid not in past:
-                continue  # not known yet at that moment
-            state, confidence = past.get(cid, (c.state, c.confidence))
-            seen = [x["published"] for x in sources[cid] if x["published"]]
-            out.append(
-                {
-                    "id": c.id,
-                    "text": c.text,
-                    "kind": c.kind,
-                    "state": state,
-                    "confidence": round(confidence, 3),
-                    "entities": names[cid],
-                    "first_seen": min(seen) if as_of is not None and seen else _iso(c.first_seen),
-                    "last_seen": max(seen) if as_of is not None and seen else _iso(c.last_seen),
-                    "sources": sources[cid],
-                    "answered_by": answered[cid],
-                    "section": c.section,
-                }
-            )
-        return out
-
-    @staticmethod
-    def _states_as_of(s: Session, ids: list[int], as_of: Moment) -> dict[int, tuple[str, float]]:
-        """Each claim's state and confidence after the last event at or before the moment."""
-        col = _event_time(as_of.clock)
-        out: dict[int, tuple[str, float]] = {}
-        for cid, state, confidence in s.execute(
-            select(Event.claim_id, Event.new_state, Event.new_confidence)
-            .where(Event.claim_id.in_(ids), col <= as_of.at, Event.new_state.is_not(None))
-            .order_by(Event.claim_id, col, Event.id)
-        ):
-            out[cid] = (state, confidence or 0.0)
-        return out
+        """Claims as dicts (see `kb.profile.shape_claims`), read in the session's transaction."""
+        return profile.shape_claims(s.connection(), claims, as_of)
 
     def claim_detail(self, claim_id: int, as_of: Moment | None = None) -> dict | None:
         """One claim with its evidence trail, links and history (up to the moment, with `as_of`)."""
@@ -702,221 +609,26 @@ class Store:
 
     def entity_by_alias(self, key: str) -> int | None:
         """The entity an exact alias key names (the fast path of a lookup)."""
-        with self.reading() as s:
-            return s.execute(select(Alias.entity_id).where(Alias.key == key)).scalar()
+        return self.reader.entity_by_alias(key)
 
     def entity_display_names(self) -> dict[int, str]:
-        with self.reading() as s:
-            return _pairs(s.execute(select(Entity.id, Entity.name).where(Entity.merged_into.is_(None))))
+        return self.reader.entity_display_names()
 
     def entity_names(self) -> list[tuple[int, str, str]]:
         """(entity id, alias key, alias name) for every alias, for lookups by name."""
-        with self.reading() as s:
-            return [(r[0], r[1], r[2]) for r in s.execute(select(Alias.entity_id, Alias.key, Alias.name))]
+        return self.reader.entity_names()
 
-    PROFILE_WINDOW = 2000  # the newest claims a profile reads related entities, sources and timeline from
-    PROFILE_EVENTS = 200  # events in a profile's timeline: the newest ones
+    PROFILE_WINDOW = profile.PROFILE_WINDOW  # the newest claims related entities etc. are read from
+    PROFILE_EVENTS = profile.PROFILE_EVENTS  # events in a profile's timeline: the newest ones
 
     def entity_profile(
         self, entity_id: int, as_of: Moment | None = None, limit: int = 10, window: int | None = None
     ) -> dict:
         """An entity's aliases, claims by kind and state, related entities, sources and timeline (as they
-        stood at the moment, with `as_of`).
-
-        It reads only what it shows: each section holds its newest `limit` claims (0: all) beside
-        `totals`, its size. Related entities, the newest `limit` sources and the newest events are read
-        from the entity's newest `window` claims (default PROFILE_WINDOW; all of them when `limit` is 0).
-        The counts are exact: tallies of the entity's claims by kind and state that ingest, decisions and
-        merges keep up to date (with `as_of`, counted from the claims as they stood)."""
-        window = (window or self.PROFILE_WINDOW) if limit else None
-        with self.reading() as s:
-            e = s.get(Entity, entity_id)
-            if e is None:
-                return {}
-            aliases = [
-                a
-                for a in s.execute(select(Alias.name).where(Alias.entity_id == entity_id)).scalars()
-                if a != e.name
-            ]
-            if as_of is None:
-                tally = self._claim_tally(s, entity_id)
-                shown = self._newest_claims(s, entity_id, _section_totals(tally), limit)
-                recent = self._recent_claims(s, entity_id, window)
-            else:
-                tally, shown, recent = self._profile_as_of(s, entity_id, as_of, limit, window)
-            everything = sorted((c for claims in shown.values() for c in claims), key=lambda c: c.id or 0)
-            shaped = {c["id"]: c for c in self._shape_claims(s, everything, as_of)}
-            by_state: dict[str, int] = defaultdict(int)
-            for (_kind, state), n in tally.items():
-                by_state[state] += n
-            return {
-                "id": e.id,
-                "name": e.name,
-                "kind": e.kind,
-                "aliases": aliases,
-                "claims": sum(tally.values()),
-                **{key: [shaped[c.id] for c in claims if c.id in shaped] for key, claims in shown.items()},
-                "totals": _section_totals(tally),
-                "limit": limit,
-                "by_state": dict(sorted(by_state.items())),
-                "related": self._related(s, entity_id, recent),
-                "related_window": window,
-                "sources": self._profile_sources(s, recent, as_of, limit),
-                "timeline": self._profile_timeline(s, recent, as_of),
-            }
-
-    @staticmethod
-    def _claim_tally(s: Session, entity_id: int) -> dict[tuple[str, str], int]:
-        """(kind, state) -> how many claims naming the entity have them: counters ingest keeps, so a
-        profile does not count an entity's claims."""
-        rows = s.execute(select(TERMS.c.term, TERMS.c.df).where(TERMS.c.term.in_(_tally_keys([entity_id]))))
-        out = {}
-        for key, n in rows:
-            if n:
-                _, kind, state = key.split("/")
-                out[(kind, state)] = n
-        return out
-
-    @staticmethod
-    def _newest_claims(
-        s: Session, entity_id: int, totals: dict[str, int], limit: int
-    ) -> dict[str, list[Claim]]:
-        """Each section's newest `limit` claims (0: all), by id. Walking the entity's mentions from the
-        newest stops after `limit` hits, so a big section costs about `limit` rows."""
-        out: dict[str, list[Claim]] = {}
-        for key, where in _SECTION_WHERE.items():
-            q = (
-                select(Claim)
-                .join(Mention, Mention.claim_id == Claim.id)
-                .where(Mention.entity_id == entity_id, Mention.role != "context", *where)
-                .order_by(Mention.claim_id.desc())
-            )
-            # An empty section is not queried: the walk would read every mention to find nothing.
-            found = list(s.execute(q.limit(limit) if limit else q).scalars()) if totals[key] else []
-            out[key] = found[::-1]
-        return out
-
-    @staticmethod
-    def _recent_claims(s: Session, entity_id: int, window: int | None) -> Any:
-        """A subquery of the entity's newest `window` claims (all of them with None): a range of the
-        (entity, claim) index from the window's oldest claim on, never a list of ids."""
-        named = select(Mention.claim_id).where(Mention.entity_id == entity_id, Mention.role != "context")
-        if window is None:
-            return named
-        oldest = s.execute(named.order_by(Mention.claim_id.desc()).offset(window - 1).limit(1)).scalar()
-        return named if oldest is None else named.where(Mention.claim_id >= oldest)
-
-    def _profile_as_of(
-        self, s: Session, entity_id: int, as_of: Moment, limit: int, window: int | None
-    ) -> tuple[dict[tuple[str, str], int], dict[str, list[Claim]], Any]:
-        """The tally, the shown claims and the recent-claims subquery as they stood at the moment. States
-        then come from the event log, so every claim naming the entity is read (one row each)."""
-        col = _event_time(as_of.clock)
-        then: dict[int, tuple[str, str]] = {}
-        for cid, kind, state in s.execute(
-            select(Event.claim_id, Claim.kind, Event.new_state)
-            .join(Mention, Mention.claim_id == Event.claim_id)
-            .join(Claim, Claim.id == Event.claim_id)
-            .where(
-                Mention.entity_id == entity_id,
-                Mention.role != "context",
-                col <= as_of.at,
-                Event.new_state.is_not(None),
-            )
-            .order_by(Event.claim_id, col, Event.id)
-        ):
-            then[cid] = (kind, state)  # the last event at or before the moment wins
-        ids = sorted(then)
-        tally: dict[tuple[str, str], int] = defaultdict(int)
-        picked: dict[str, list[int]] = {key: [] for key in _SECTIONS}
-        for cid in ids:
-            tally[then[cid]] += 1
-            section = _section(*then[cid])
-            if section:
-                picked[section].append(cid)
-        shown = {key: group[-limit:] if limit else group for key, group in picked.items()}
-        wanted = sorted(cid for group in shown.values() for cid in group)
-        claims: dict[int, Claim] = {}
-        for i in range(0, len(wanted), CHUNK):
-            for c in s.execute(select(Claim).where(Claim.id.in_(wanted[i : i + CHUNK]))).scalars():
-                claims[c.id or 0] = c
-        existing = (
-            select(Event.claim_id)
-            .join(Mention, Mention.claim_id == Event.claim_id)
-            .where(
-                Mention.entity_id == entity_id,
-                Mention.role != "context",
-                col <= as_of.at,
-                Event.new_state.is_not(None),
-            )
+        stood at the moment, with `as_of`): see `kb.profile.Reader.entity_profile`, which reads it."""
+        return self.reader.entity_profile(
+            entity_id, as_of, limit, window or self.PROFILE_WINDOW, events=self.PROFILE_EVENTS
         )
-        if window is not None and len(ids) > window:
-            existing = existing.where(Mention.claim_id >= ids[-window])
-        return dict(tally), {key: [claims[cid] for cid in group] for key, group in shown.items()}, existing
-
-    @staticmethod
-    def _related(s: Session, entity_id: int, recent: Any) -> list[dict]:
-        """The 15 entities sharing the most of the recent claims, most shared first."""
-        rows = s.execute(
-            select(Entity.id, Entity.name, Entity.kind, func.count())
-            .join(Mention, Mention.entity_id == Entity.id)
-            .where(Mention.claim_id.in_(recent), Mention.role != "context", Entity.id != entity_id)
-            .group_by(Entity.id, Entity.name, Entity.kind)
-            .order_by(func.count().desc(), Entity.name)
-            .limit(15)
-        )
-        return [{"id": r[0], "name": r[1], "kind": r[2], "shared_claims": r[3]} for r in rows]
-
-    @staticmethod
-    def _profile_sources(s: Session, recent: Any, as_of: Moment | None, limit: int) -> list[dict]:
-        """The newest `limit` stories (0: all) behind the recent claims, in chronological order, each with
-        how many of those claims it gives evidence for."""
-        when = func.coalesce(Story.published, Story.ingested_at)
-        q = (
-            select(
-                Story.id,
-                Story.title,
-                Source.name,
-                Story.published,
-                func.count(func.distinct(Evidence.claim_id)),
-            )
-            .join(Evidence, Evidence.story_id == Story.id)
-            .join(Source, Source.id == Story.source_id)
-            .where(Evidence.claim_id.in_(recent), *_story_before(as_of))
-            .group_by(Story.id, Story.title, Source.name, Story.published, Story.ingested_at)
-            .order_by(when.desc(), Story.id.desc())
-        )
-        rows = list(s.execute(q.limit(limit) if limit else q))
-        return [
-            {"story_id": r[0], "title": r[1], "publisher": r[2], "published": _iso(r[3]), "claims": r[4]}
-            for r in reversed(rows)
-        ]
-
-    def _profile_timeline(self, s: Session, recent: Any, as_of: Moment | None) -> list[dict]:
-        """The newest PROFILE_EVENTS events of the recent claims, in chronological order."""
-        # Sorted on an expression no index provides (at_published is never null), so that no planner
-        # walks every event backwards in time hoping to meet the recent claims' ones soon: it reads
-        # those claims' events and sorts them. (PostgreSQL took 3.6 s on a 1M-claim KB otherwise.)
-        when = func.coalesce(Event.at_published, Event.at_ingested)
-        newest = (
-            select(Event.id)
-            .where(
-                Event.claim_id.in_(recent),
-                *([_event_time(as_of.clock) <= as_of.at] if as_of is not None else []),
-            )
-            .order_by(when.desc(), Event.id.desc())
-            .limit(self.PROFILE_EVENTS)
-            .subquery()
-        )
-        rows = s.execute(
-            select(Event.at_published, Event.action, Event.claim_id, Claim.text, Event.new_state)
-            .join(newest, newest.c.id == Event.id)
-            .join(Claim, Claim.id == Event.claim_id)
-            .order_by(when, Event.id)
-        )
-        return [
-            {"at": _iso(r[0]), "action": r[1], "claim_id": r[2], "text": r[3], "state": r[4]} for r in rows
-        ]
 
     def new_entities(self, since: Moment, until: Moment) -> list[str]:
         """Names of entities first met between the two moments (on the moments' clock)."""
@@ -1356,15 +1068,6 @@ def _event_time(clock: str) -> Any:
     return Event.at_published if clock == "published" else Event.at_ingested
 
 
-def _story_before(as_of: Moment | None) -> list[Any]:
-    """Conditions keeping only stories known (or published) by the moment."""
-    if as_of is None:
-        return []
-    if as_of.clock == "published":
-        return [func.coalesce(Story.published, Story.ingested_at) <= as_of.at]
-    return [Story.ingested_at <= as_of.at]
-
-
 def _named_entities(s: Session, claim_ids: Iterable[int]) -> list[tuple[int, int]]:
     """(claim id, entity id) for the entities each claim names (any role but context)."""
     out: list[tuple[int, int]] = []
@@ -1386,10 +1089,6 @@ def _dialect_insert(s: Session, table: Any) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table)
-
-
-def _tally_keys(entity_ids: Iterable[int]) -> list[str]:
-    return [tally_key(e, k, st) for e in sorted(entity_ids) for k in Kind for st in State]
 
 
 def _chunks(ids: list[Any]) -> Iterator[list[Any]]:
@@ -1443,29 +1142,3 @@ def _iso(value: datetime | None) -> str | None:
 
 def _round(value: float | None) -> float | None:
     return round(value, 3) if value is not None else None
-
-
-# A profile's sections: each one's SQL conditions on a claim, and `_section` for the same test in Python.
-_SECTION_WHERE: dict[str, list[Any]] = {
-    "known": [Claim.kind == "fact"],
-    "open_questions": [Claim.kind == "question", Claim.state == "unclear"],
-    "answered_questions": [Claim.kind == "question", Claim.state != "unclear"],
-    "watch": [Claim.kind == "watch"],
-}
-_SECTIONS = tuple(_SECTION_WHERE)
-
-
-def _section(kind: str, state: str) -> str | None:
-    """The profile section a claim of this kind and state is listed in."""
-    if kind == "question":
-        return "open_questions" if state == "unclear" else "answered_questions"
-    return {"fact": "known", "watch": "watch"}.get(kind)
-
-
-def _section_totals(tally: Mapping[tuple[str, str], int]) -> dict[str, int]:
-    totals = dict.fromkeys(_SECTIONS, 0)
-    for (kind, state), n in tally.items():
-        section = _section(kind, state)
-        if section:
-            totals[section] += n
-    return totals

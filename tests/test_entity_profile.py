@@ -208,6 +208,26 @@ def test_markdown_says_how_many_claims_each_section_elides(db_url, store, orbita
     assert f"## Watch items (showing 2 of {len(full['watch'])})" in result.stdout
 
 
+def test_the_command_shows_the_profile_the_store_reads(db_url, store, orbitalis):
+    result = kb_run(db_url, "entity", "orbitalis labs", "--limit", "2", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(json.dumps(store.entity_profile(orbitalis, limit=2)))
+
+
+def test_the_command_shows_the_profile_as_it_stood_then(db_url, store, orbitalis):
+    args = ("--as-of", "2026-06-06", "--by", "published", "--format", "json")
+    result = kb_run(db_url, "entity", "Orbitalis Labs", *args)
+    assert result.exit_code == 0, result.stderr
+    then = store.entity_profile(orbitalis, as_of=Moment(datetime(2026, 6, 6), "published"))
+    assert json.loads(result.stdout) == json.loads(json.dumps(then))
+    assert "Nordlys Energy" not in {r["name"] for r in then["related"]}
+
+
+def test_an_unknown_clock_is_a_usage_error_with_or_without_as_of(db_url, orbitalis):
+    assert kb_run(db_url, "entity", "Orbitalis Labs", "--by", "printed").exit_code == 2
+    assert kb_run(db_url, "entity", "Orbitalis Labs", "--by", "printed", "--as-of", "7d").exit_code == 2
+
+
 def test_a_negative_limit_is_a_usage_error(sqlite_url):
     assert kb_run(sqlite_url, "entity", "Orbitalis Labs", "--limit", "-1").exit_code == 2
 

@@ -1,5 +1,6 @@
-"""A cold `kb` loads only what its command needs: help never opens the database layer, and JSON output of a
-query loads neither rich nor the ingest, fuzzy-matching, date-parsing or graph libraries."""
+"""A cold `kb` loads only what its command needs: help never opens the database layer, JSON output of a
+query loads neither rich nor the ingest, fuzzy-matching, date-parsing or graph libraries, and `kb entity`
+reads through SQLAlchemy Core alone, without the ORM, SQLModel or kb's table classes."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ main()
 """
 QUERY_EXTRAS = ["rich", "networkx", "rapidfuzz", "dateutil", "kb.pipeline", "kb.match", "feedparser", "lxml"]
 DATABASE = ["sqlalchemy", "sqlmodel", "kb.store", "kb.render", "rich"]
+# What `kb entity` does without: it reads through kb.profile on an engine from kb.db.
+ORM = ["sqlalchemy.orm", "sqlmodel", "kb.models", "kb.store", "kb.lifecycle", "kb.diff"]
 
 
 def loaded(watched: list[str], *args: str) -> list[str]:
@@ -60,6 +63,48 @@ def test_a_command_s_help_loads_no_database_layer_and_no_rich():
 
 def test_a_json_query_loads_no_renderer_and_no_ingest_graph_or_fuzzy_libraries(demo_db: Path):
     assert loaded(QUERY_EXTRAS, "--db", str(demo_db), "entity", "Microsoft", "--format", "json") == []
+
+
+def test_an_entity_profile_loads_neither_the_orm_nor_sqlmodel_nor_the_table_classes(demo_db: Path):
+    assert loaded(ORM, "--db", str(demo_db), "entity", "Microsoft", "--format", "json") == []
+
+
+def test_nor_does_a_lookup_of_a_misspelt_name(demo_db: Path):
+    assert loaded([*ORM, "rapidfuzz"], "--db", str(demo_db), "entity", "Microsfot", "--format", "json") == [
+        "rapidfuzz"
+    ]
+
+
+def test_an_entity_as_it_stood_then_opens_the_store(demo_db: Path):
+    args = ("--db", str(demo_db), "entity", "Microsoft", "--format", "json", "--as-of", "2030-01-01")
+    assert loaded(["kb.store"], *args) == ["kb.store"]
+
+
+def test_a_new_database_opened_for_a_profile_gets_the_whole_schema(tmp_path: Path):
+    from sqlalchemy import create_engine, inspect
+
+    path = tmp_path / "new.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "kb", "--db", str(path), "entity", "Microsoft", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "no entity named 'Microsoft'" in done.stderr
+    engine = create_engine(f"sqlite:///{path}")
+    from kb import db
+
+    assert set(inspect(engine).get_table_names()) == set(db.metadata().tables)
+    engine.dispose()
+
+
+def test_the_profile_s_own_names_of_kinds_states_and_clocks_agree_with_the_library():
+    from kb import diff, models, profile
+    from kb.cli import common
+
+    assert (tuple(models.Kind), tuple(models.State)) == (profile.KINDS, profile.STATES)
+    assert (profile.ACTIVE_LINK, common.CLOCKS) == (models.ACTIVE_LINK, diff.CLOCKS)
 
 
 def test_a_table_still_loads_rich(demo_db: Path):

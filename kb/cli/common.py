@@ -11,7 +11,11 @@ from kb.errors import KbError, NotFound
 
 if TYPE_CHECKING:
     from kb.models import Moment
+    from kb.profile import Reader
     from kb.store import Store
+
+# kb.diff.CLOCKS, spelt out so that checking --by does not load the store (a test keeps them equal).
+CLOCKS = ("ingested", "published")
 
 
 class Fmt(StrEnum):
@@ -79,9 +83,13 @@ ByOpt = Annotated[str, typer.Option("--by", help="Clock: ingested (when kb learn
 
 
 class Context:
+    """The database of one command, opened on first use: as a `Store`, or only as a `Reader` of entities,
+    which loads neither the ORM nor SQLModel (a cold `kb entity` spends most of its time importing)."""
+
     def __init__(self, db: str | None) -> None:
         self.db = db
         self._store: Store | None = None
+        self._reader: Reader | None = None
 
     @property
     def store(self) -> "Store":
@@ -89,8 +97,21 @@ class Context:
             from kb.settings import database_url
             from kb.store import Store
 
-            self._store = Store(database_url(self.db))
+            engine = self._reader.engine if self._reader is not None else None
+            self._store = Store(database_url(self.db), engine)
         return self._store
+
+    @property
+    def reader(self) -> "Reader":
+        if self._store is not None:
+            return self._store.reader
+        if self._reader is None:
+            from kb.db import make_engine
+            from kb.profile import Reader
+            from kb.settings import database_url
+
+            self._reader = Reader(make_engine(database_url(self.db)))
+        return self._reader
 
 
 @app.callback()
@@ -107,23 +128,38 @@ def _root(
     ctx.obj = Context(db)
 
 
-def _moment(store: "Store", when: str | None, by: str, option: str = "--as-of") -> "Moment | None":
-    """A user's time option as a moment on a clock (None when not given)."""
-    from kb.diff import CLOCKS, mark_of, now, parse_when
-    from kb.models import Moment
-
+def _clock(by: str) -> str:
+    """The --by option, checked."""
     if by not in CLOCKS:
         raise typer.BadParameter(f"choose one of {', '.join(CLOCKS)}", param_hint="--by")
+    return by
+
+
+def _moment(store: "Store", when: str | None, by: str, option: str = "--as-of") -> "Moment | None":
+    """A user's time option as a moment on a clock (None when not given)."""
+    _clock(by)
     if when is None:
         return None
+    from kb.diff import mark_of, now, parse_when
+    from kb.models import Moment
+
     try:
         return Moment(parse_when(when, now(), mark_of(store, by)), by)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint=option) from exc
 
 
+def _context(ctx: typer.Context) -> Context:
+    return ctx.ensure_object(Context) if isinstance(ctx.obj, Context) else Context(None)
+
+
 def _store(ctx: typer.Context) -> "Store":
-    return ctx.ensure_object(Context).store if isinstance(ctx.obj, Context) else Context(None).store
+    return _context(ctx).store
+
+
+def _reader(ctx: typer.Context) -> "Reader":
+    """The database for entity lookups and profiles only (see `Context`)."""
+    return _context(ctx).reader
 
 
 def _out(renderable: Any) -> None:
@@ -147,7 +183,7 @@ def _emit(fmt: Fmt, data: Any, table: Any, md: Any) -> None:
         _out(table(data))
 
 
-def _entity_id(store: "Store", name: str) -> int:
+def _entity_id(store: "Store | Reader", name: str) -> int:
     from kb.resolve import alias_key, lookup
 
     exact = store.entity_by_alias(alias_key(name))

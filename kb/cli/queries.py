@@ -9,9 +9,11 @@ from kb.cli.common import (
     ByOpt,
     Fmt,
     FormatOpt,
+    _clock,
     _emit,
     _entity_id,
     _moment,
+    _reader,
     _store,
     app,
 )
@@ -43,8 +45,14 @@ def entity(
     """Profile of an entity: aliases, what is known, open questions, watch items, related entities."""
     from kb import render
 
-    store = _store(ctx)
-    profile = store.entity_profile(_entity_id(store, name), as_of=_moment(store, as_of, by), limit=limit)
+    # Read through the reader, which loads neither the ORM nor SQLModel; only --as-of opens the store
+    # (for `kb diff --mark`'s mark).
+    reader = _reader(ctx)
+    entity_id = _entity_id(reader, name)
+    moment = _moment(_store(ctx), as_of, by) if as_of is not None else None
+    if as_of is None:
+        _clock(by)
+    profile = reader.entity_profile(entity_id, as_of=moment, limit=limit)
     _emit(fmt, profile, render.entity_profile, render.entity_profile_md)
 
 
