@@ -32,6 +32,10 @@ _ACRONYM = re.compile(r"^(?:[A-Z]\.){2,}$|^[A-Z][A-Z0-9&]{1,7}$")
 _PRODUCTISH = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9][\w\-.]*$")
 _CONTROL = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07]*\x07?|.)|[\x00-\x1f\x7f-\x9f]")
 _JOINERS = frozenset({"of", "de", "du", "von", "van", "&"})
+_DERIVED = re.compile(r"^([\w.]+?)-[a-z]+$")
+_TWO_NAMES = re.compile(r"[a-z.]-[A-Z][a-z]")
+_NAME_DASH = re.compile(r"-(?=[A-Z][a-z])")
+_CLAUSE_OPENERS = frozenset(':"“(;')
 
 
 @dataclass(frozen=True)
@@ -39,50 +43,6 @@ class Span:
     text: str
     start: int  # token index in the sentence
     sentence_initial: bool
-
-
-def _tokens(sentence: str) -> list[tuple[str, bool]]:
-    """Tokens with a flag saying whether each begins a sentence or clause."""
-    out: list[tuple[str, bool]] = []
-    initial = True
-    for m in _TOKEN.finditer(sentence):
-        word = m.group(0).rstrip(".'’-") if not _ACRONYM.match(m.group(0)) else m.group(0)
-        word = re.sub(r"['’]s$", "", word)
-        if word[:1].isupper() and (m2 := re.match(r"^([\w.]+?)-[a-z]+$", word)):
-            word = m2.group(1)  # "OpenAI-derived" names OpenAI
-        # "U.S.-China" is two names; "GPT-4" is one.
-        parts = re.split(r"-(?=[A-Z][a-z])", word) if re.search(r"[a-z.]-[A-Z][a-z]", word) else [word]
-        before = sentence[: m.start()].rstrip()
-        clause_start = initial or before.endswith((":", '"', "“", "(", ";"))
-        for i, part in enumerate(parts):
-            if part:
-                out.append((part, clause_start and i == 0))
-        initial = False
-    return out
-
-
-def _capitalised(word: str) -> bool:
-    return word[:1].isupper() or bool(_PRODUCTISH.match(word))
-
-
-def candidate_runs(sentence: str) -> Iterator[list[Span]]:
-    """Runs of adjacent name-like tokens, joiners such as "of" allowed inside."""
-    run: list[Span] = []
-    for i, (word, initial) in enumerate(_tokens(sentence)):
-        if _capitalised(word) or (run and word in _JOINERS):
-            run.append(Span(word, i, initial))
-            continue
-        if run:
-            yield _trim(run)
-        run = []
-    if run:
-        yield _trim(run)
-
-
-def _trim(run: list[Span]) -> list[Span]:
-    while run and run[-1].text.casefold() in _JOINERS:
-        run = run[:-1]
-    return run
 
 
 class Run(NamedTuple):
@@ -101,26 +61,69 @@ class Run(NamedTuple):
 def runs_of(sentence: str) -> tuple[Run, ...]:
     """The candidate runs of a sentence with their sub-span keys (see `Run`)."""
     out = []
-    for spans in candidate_runs(_CONTROL.sub(" ", sentence)):  # "\x1b[2J" in a story names nobody
-        if not spans:
-            continue
+    for spans in _runs(_CONTROL.sub(" ", sentence)):  # "\x1b[2J" in a story names nobody
+        words = tuple(w for w, _, _ in spans)
+        folded = [w.casefold() for w in words]
         keys = []
-        for i in range(len(spans)):
+        for i in range(len(words)):
             row: list[str | None] = []
-            for j in range(i + 1, len(spans) + 1):
-                part = spans[i:j]
-                text = " ".join(s.text for s in part)
-                row.append(alias_key(text) if _eligible(text, part) else None)
+            text = ""
+            for j in range(i, len(words)):
+                text = f"{text} {words[j]}" if j > i else words[i]
+                eligible = folded[i] not in _JOINERS and folded[j] not in _JOINERS and _long_enough(text)
+                row.append(alias_key(text) if eligible else None)
             keys.append(tuple(row))
-        out.append(
-            Run(
-                tuple(s.text for s in spans),
-                tuple(s.start for s in spans),
-                tuple(s.sentence_initial for s in spans),
-                tuple(keys),
-            )
-        )
+        out.append(Run(words, tuple(i for _, i, _ in spans), tuple(x for _, _, x in spans), tuple(keys)))
     return tuple(out)
+
+
+def _runs(sentence: str) -> Iterator[list[tuple[str, int, bool]]]:
+    """Runs of adjacent name-like tokens (capitalised, or product-like such as "GPT-4"), joiners such as
+    "of" allowed inside but not at the end: (word, token index, whether it begins a sentence or clause).
+    A possessive is dropped; "OpenAI-derived" is read as OpenAI and "U.S.-China" as two tokens."""
+    run: list[tuple[str, int, bool]] = []
+    index = 0
+    initial = True
+    for m in _TOKEN.finditer(sentence):
+        raw = m.group(0)
+        word = raw if "A" <= raw[0] <= "Z" and _ACRONYM.match(raw) else raw.rstrip(".'’-")
+        if word.endswith(("'s", "’s")):
+            word = word[:-2]
+        parts = [word]
+        if "-" in word:
+            if word[:1].isupper() and (m2 := _DERIVED.match(word)):
+                word = m2.group(1)
+            parts = _NAME_DASH.split(word) if _TWO_NAMES.search(word) else [word]
+        j = m.start() - 1
+        while j >= 0 and sentence[j].isspace():
+            j -= 1
+        clause_start = initial or (j >= 0 and sentence[j] in _CLAUSE_OPENERS)
+        initial = False
+        for n, part in enumerate(parts):
+            if not part:
+                continue
+            if (
+                part[:1].isupper()
+                or (not part.isalpha() and _PRODUCTISH.match(part))
+                or (run and part in _JOINERS)
+            ):
+                run.append((part, index, clause_start and n == 0))
+            else:
+                while run and run[-1][0].casefold() in _JOINERS:
+                    run.pop()
+                if run:
+                    yield run
+                run = []
+            index += 1
+    while run and run[-1][0].casefold() in _JOINERS:
+        run.pop()
+    if run:
+        yield run
+
+
+def _long_enough(text: str) -> bool:
+    """Short aliases must be written as acronyms ("Us", "It" name nobody)."""
+    return len(text) > 3 or text.isupper() or bool(_ACRONYM.match(text) or _PRODUCTISH.match(text))
 
 
 def names_in(runs: tuple[Run, ...], known: Callable[[str], bool], title_case: bool = False) -> list[str]:
@@ -159,13 +162,6 @@ def names_in(runs: tuple[Run, ...], known: Callable[[str], bool], title_case: bo
 def mentions(sentence: str, known: Callable[[str], bool], title_case: bool = False) -> list[str]:
     """Entity names in a sentence (see `names_in`)."""
     return names_in(runs_of(sentence), known, title_case)
-
-
-def _eligible(text: str, spans: list[Span]) -> bool:
-    """Whether a span could be a known name at all, whatever the aliases."""
-    if spans[0].text.casefold() in _JOINERS or spans[-1].text.casefold() in _JOINERS:
-        return False
-    return not (len(text) <= 3 and not (text.isupper() or _ACRONYM.match(text) or _PRODUCTISH.match(text)))
 
 
 def _new_names(spans: list[Span]) -> list[str]:

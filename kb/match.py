@@ -142,6 +142,7 @@ class Features:
         "context",
         "counts",
         "cues",
+        "ekeys",
         "entities",
         "excluded",
         "figure_key",
@@ -169,6 +170,7 @@ class Features:
     aside: frozenset[int]  # entities of a question's "beyond X" clauses
     source_id: int | None
     heads: frozenset[str]  # first four letters of each term: a cheap test for shared terms
+    ekeys: tuple[str, ...]  # its entities as weight keys ("@id")
     total_for: int  # the weights (`Weights.stamp`) that `total_value`, its items' summed weight, is for
     total_value: float
     # Read from the text when first asked for:
@@ -201,6 +203,7 @@ class Features:
         self.claim_id, self.kind, self.text, self.terms = claim_id, kind, text, terms
         self.entities, self.context, self.aside, self.source_id = entities, context, aside, source_id
         self.heads = frozenset(t[:4] for t in terms) or EMPTY
+        self.ekeys = tuple(f"@{e}" for e in entities)
         self.total_for = 0
         for name, value in (
             ("figures", figures),
@@ -249,6 +252,7 @@ class Features:
         return out
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     word = word.strip("'-").removesuffix("'s")
     if word in SYNONYM:
@@ -307,11 +311,14 @@ def figures_of(text: str) -> tuple[Figure, ...]:
     t = fold(text)
     out: list[Figure] = []
     taken: list[tuple[int, int]] = []
+    digits = any(c.isdigit() for c in t)
     for kind, rx in (("money", _MONEY), ("percent", _PERCENT), ("duration", _DURATION), ("date", _DATE)):
+        if not digits and kind in ("money", "percent"):
+            continue  # (both need a number written in digits)
         for m in rx.finditer(t):
             out.append(Figure(kind, m.group(0), _scaled(m.group(0))))
             taken.append(m.span())
-    for m in _COUNT.finditer(t):
+    for m in _COUNT.finditer(t) if digits else ():
         if any(a <= m.start() < b for a, b in taken) or _YEAR.match(m.group(0)):
             continue
         out.append(Figure("count", m.group(0), _scaled(m.group(0))))
@@ -366,7 +373,7 @@ class Weights(dict[str, float]):
     def total(self, f: Features) -> float:
         """Summed weights of a claim's items (kept on the claim while these are the weights)."""
         if f.total_for != self.stamp:
-            f.total_value = sum(map(self.__getitem__, f.terms)) + sum(self[f"@{e}"] for e in f.entities)
+            f.total_value = sum(map(self.__getitem__, f.terms)) + sum(map(self.__getitem__, f.ekeys))
             f.total_for = self.stamp
         return f.total_value
 

@@ -223,6 +223,7 @@ class Ingestor:
         self._hashes: dict[tuple[str, str], int] = {}
         self._hashes_read: set[str] = set()
         self.counters = Counters()
+        self._counted: set[int] = set()  # claims whose terms and entities the counters hold
         self.postings: Newest[str] = Newest(PER_TERM, store.postings)
         self.entity_claims: Newest[int] = Newest(PER_ENTITY, store.entity_claims)
         self.view = ClaimView()
@@ -276,6 +277,7 @@ class Ingestor:
         self._entity_keys, self._kinds, self._pairs = {}, {}, set()
         self._hashes, self._hashes_read = {}, set()
         self.counters.clear()
+        self._counted.clear()
         self.postings.clear()
         self.entity_claims.clear()
         self.view.clear()
@@ -296,6 +298,7 @@ class Ingestor:
             self._features = {}
         if len(self.counters) > MAX_COUNTS:
             self.counters.clear()
+            self._counted.clear()
         for index in (self.postings, self.entity_claims):
             if len(index) > MAX_KEYS:
                 index.clear()
@@ -581,13 +584,12 @@ class Ingestor:
         self._ensure_features(s, wanted)
         known = self._features
         candidates = {i: known[i] for i in wanted if i in known}
-        features = list(candidates.values())
-        self.counters.ensure(
-            self.store,
-            s,
-            {k for f in features for k in (*f.terms, *(f"{ENTITY_COUNT}{e}" for e in f.entities))}
-            - self.counters.values.keys(),
-        )
+        # Counters for what the candidates' terms and entities weigh (read once per candidate).
+        fresh = [i for i in candidates if i not in self._counted]
+        if fresh:
+            keys = {k for i in fresh for f in (candidates[i],) for k in (*f.terms, *f.ekeys)}
+            self.counters.ensure(self.store, s, keys)
+            self._counted.update(fresh)
         kinds = self._kinds
         self._ensure_hashes(s, {c.digest for c in st.prepared.claims})
         for claim, m, ids in zip(st.prepared.claims, mentioned, shortlists, strict=True):

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import DateTime, and_, delete, func, insert, or_, update
@@ -170,15 +171,14 @@ class Store:
             f"INSERT INTO {quote(t.name)} ({', '.join(quote(c) for c in cols)}) "
             f"VALUES ({', '.join([mark] * len(cols))})"
         )
+        params: list[Any] = (
+            list(map(itemgetter(*cols), rows)) if len(cols) > 1 else [(r[cols[0]],) for r in rows]
+        )
         if procs:
-            params = []
-            for r in rows:
-                values = [r[c] for c in cols]
-                for i, proc in procs:
-                    values[i] = proc(values[i])
-                params.append(tuple(values))
-        else:
-            params = [tuple(r[c] for c in cols) for r in rows]
+            columns: list[Any] = list(zip(*params, strict=True))
+            for i, proc in procs:
+                columns[i] = map(proc, columns[i])
+            params = list(zip(*columns, strict=True))
         conn.exec_driver_sql(sql, params)
 
     @staticmethod

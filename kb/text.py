@@ -24,6 +24,7 @@ _QUOTES = str.maketrans(
 _DASHES = str.maketrans(
     {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"}
 )
+_FOLD = {**_QUOTES, **_DASHES}
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 
@@ -42,13 +43,21 @@ def content_hash(text: str) -> str:
 
 def tidy(text: str) -> str:
     """One line of story text with spacing collapsed; quotes and letters kept as written."""
+    if text.isascii() and "  " not in text and "\t" not in text:
+        return text.strip()  # (nothing to collapse)
     return _SPACE.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
 
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Case, quote, dash and compatibility folding for comparisons (never for display)."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).translate(_DASHES)
+    if text.isascii():  # (compatibility forms, curly quotes and dashes are not ASCII)
+        if "`" in text:
+            text = text.replace("`", "'")
+        if "  " in text or "\t" in text:
+            text = _SPACE.sub(" ", text)
+        return text.lower().strip()
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD)
     return _SPACE.sub(" ", text).casefold().strip()
 
 
@@ -116,9 +125,22 @@ def is_hedged(text: str) -> bool:
     return bool(_hedges(with_filler=False).search(fold(text)))
 
 
+@lru_cache(maxsize=65536)
 def strip_hedges(text: str) -> str:
     """The question a hedged sentence asks, without the hedge ("X is not disclosed" -> "X")."""
     return _SPACE.sub(" ", _hedges(with_filler=True).sub(" ", fold(text))).strip(" .;,")
+
+
+# Words without which `_attribution` cannot match an ASCII sentence (it ignores case).
+_ATTRIBUTION_CUES = (
+    "according to",
+    "as reported by",
+    "citing",
+    "familiar with",
+    "sources said",
+    "a survey",
+    "spokes",
+)
 
 
 @cache
@@ -132,9 +154,12 @@ def _attribution() -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=65536)
 def split_attribution(text: str) -> tuple[str, str]:
     """(what is claimed, who it is attributed to): "X rose, according to Reuters." -> ("X rose.", "according
     to Reuters")."""
+    if text.isascii() and not any(cue in text.lower() for cue in _ATTRIBUTION_CUES):
+        return text.strip().lstrip(",;: ").strip(), ""  # (most sentences: attributed to nobody)
     found = [m.group(0) for m in _attribution().finditer(text)]
     said = _attribution().sub("", text).strip().lstrip(",;: ").strip()
     return said, " ".join(f.strip(" ,") for f in found)

@@ -59,6 +59,7 @@ HEADINGS: dict[str, str] = {
 CLAIM_SECTIONS = {"known": "fact", "unclear": "question", "watch": "watch"}
 TEXT_SECTIONS = {"context", "why", "summary"}
 
+_ISO_DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 _BULLET = re.compile(r"^\s*(?:[-*+•·◦‣▪▫●○■□►▸▶–—✓✔→]|\d{1,3}[.)])\s+")
 _PUBLISHED = re.compile(r"^(?:published|date|posted|updated)\s*:?\s+(.+)$", re.IGNORECASE)
 _TITLE_PHOTO = re.compile(r"^illustrative (?:photo|image) for:\s*(.+)$", re.IGNORECASE)
@@ -78,14 +79,17 @@ _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 def heading_of(line: str) -> str | None:
     """The section a line opens, if it is a heading."""
-    text = fold(line).lstrip("#").strip().strip("*_").strip().rstrip(":").strip()
+    text = fold.__wrapped__(line).lstrip("#").strip().strip("*_").strip().rstrip(":").strip()
     return HEADINGS.get(text)
 
 
 def parse_date(text: str) -> datetime | None:
     """A publication date from free text ("2026-06-18", "June 18, 2026", ISO timestamps)."""
     try:
-        value = dateparser.parse(text.strip(), fuzzy=True, default=datetime(2000, 1, 1))
+        if _ISO_DAY.match(text):
+            value = datetime.fromisoformat(text.strip())  # (the usual form, read as dateutil reads it)
+        else:
+            value = dateparser.parse(text.strip(), fuzzy=True, default=datetime(2000, 1, 1))
     except (ValueError, OverflowError):
         return None
     if value is None or value.year < 1900:
@@ -108,6 +112,8 @@ def _front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]]:
 
 
 def _inline(text: str) -> str:
+    if "[" not in text and "**" not in text and "__" not in text:
+        return tidy(text)  # (no link or emphasis to undo)
     return tidy(_MD_EMPHASIS.sub(r"\2", _MD_LINK.sub(r"\1", text)))
 
 
