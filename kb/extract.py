@@ -7,7 +7,6 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from kb.resolve import alias_key
 from kb.text import fold
@@ -45,17 +44,13 @@ class Span:
     sentence_initial: bool
 
 
-class Run(NamedTuple):
-    """A run of name-like tokens, with the alias key of every sub-span worked out in advance: `keys[i][n]`
-    is the key of the n + 1 tokens from token i, or None where that span can never be a known name (a
-    joiner at either end, a short word not written as an acronym). Looking names up is then only set
-    membership, which is what the ingest process does; the keys are text work done wherever the story is
-    read."""
-
-    words: tuple[str, ...]
-    starts: tuple[int, ...]  # token index in the sentence
-    initial: tuple[bool, ...]  # begins a sentence or clause
-    keys: tuple[tuple[str | None, ...], ...]
+# A run of name-like tokens, with the alias key of every sub-span worked out in advance:
+# (words, token index of each in the sentence, whether each begins a sentence or clause, keys), where
+# keys[i][n] is the key of the n + 1 tokens from token i, or None where that span can never be a known name
+# (a joiner at either end, a short word not written as an acronym). Looking names up is then only set
+# membership, which is what the ingest process does; the keys are text work done wherever the story is
+# read. A plain tuple, because prepared stories travel between processes by the thousand.
+Run = tuple[tuple[str, ...], tuple[int, ...], tuple[bool, ...], tuple[tuple[str | None, ...], ...]]
 
 
 def runs_of(sentence: str) -> tuple[Run, ...]:
@@ -73,7 +68,7 @@ def runs_of(sentence: str) -> tuple[Run, ...]:
                 eligible = folded[i] not in _JOINERS and folded[j] not in _JOINERS and _long_enough(text)
                 row.append(alias_key(text) if eligible else None)
             keys.append(tuple(row))
-        out.append(Run(words, tuple(i for _, i, _ in spans), tuple(x for _, _, x in spans), tuple(keys)))
+        out.append((words, tuple(i for _, i, _ in spans), tuple(x for _, _, x in spans), tuple(keys)))
     return tuple(out)
 
 
@@ -132,9 +127,10 @@ def names_in(runs: tuple[Run, ...], known: Callable[[str], bool], title_case: bo
     aliases count."""
     found: list[str] = []
     for run in runs:
-        n = len(run.words)
+        words, starts, initial, run_keys = run
+        n = len(words)
 
-        def ok(i: int, j: int, keys: tuple[tuple[str | None, ...], ...] = run.keys) -> bool:
+        def ok(i: int, j: int, keys: tuple[tuple[str | None, ...], ...] = run_keys) -> bool:
             key = keys[i][j - i - 1]
             return bool(key) and known(key)  # type: ignore[arg-type]
 
@@ -142,7 +138,7 @@ def names_in(runs: tuple[Run, ...], known: Callable[[str], bool], title_case: bo
         while i < n:
             for j in range(n, i, -1):
                 if ok(i, j):
-                    found.append(" ".join(run.words[i:j]))
+                    found.append(" ".join(words[i:j]))
                     i = j
                     break
             else:
@@ -151,9 +147,7 @@ def names_in(runs: tuple[Run, ...], known: Callable[[str], bool], title_case: bo
                     j += 1
                 end = j if j > i else i + 1
                 if not title_case:
-                    found.extend(
-                        _new_names([Span(run.words[x], run.starts[x], run.initial[x]) for x in range(i, end)])
-                    )
+                    found.extend(_new_names([Span(words[x], starts[x], initial[x]) for x in range(i, end)]))
                 i = max(j, i + 1)
     seen: set[str] = set()
     return [f for f in found if not (fold(f) in seen or seen.add(fold(f)))]  # type: ignore[func-returns-value]

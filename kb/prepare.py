@@ -12,8 +12,10 @@ so a story prepared anywhere is stored exactly as one prepared in the ingest pro
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from kb import match
 from kb.extract import Run, names_in, runs_of
@@ -51,6 +53,85 @@ class PreparedStory:
     title: tuple[Run, ...]
     summary: tuple[Run, ...]
     claims: list[PreparedClaim]
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Pickled as plain tuples, rebuilt in one call: several times faster to read back than the
+        # objects one by one, and workers send stories by the thousand.
+        st = self.story
+        story = (
+            st.title,
+            st.published,
+            st.publisher,
+            st.url,
+            st.summary,
+            st.body,
+            st.caveats,
+            st.fmt,
+            st.raw,
+        )
+        claims = [
+            (
+                c.parsed.text,
+                c.parsed.kind,
+                c.parsed.section,
+                c.parsed.quote,
+                c.said,
+                c.attribution,
+                c.asides,
+                c.digest,
+                tuple((g.kind, g.text, g.value) for g in c.figures),
+                c.negated,
+                tuple(c.wants),
+                tuple(c.excluded),
+                c.names,
+                tuple(c.terms),
+            )
+            for c in self.claims
+        ]
+        return _rebuild, (story, self.digest, self.title, self.summary, claims)
+
+
+def _rebuild(
+    story: tuple[Any, ...], digest: str, title: tuple[Run, ...], summary: tuple[Run, ...], claims: list[tuple]
+) -> PreparedStory:
+    intern = sys.intern
+    prepared = []
+    for (
+        text,
+        kind,
+        section,
+        quote,
+        said,
+        attribution,
+        asides,
+        hashed,
+        figures,
+        negated,
+        wants,
+        excluded,
+        names,
+        terms,
+    ) in claims:
+        prepared.append(
+            PreparedClaim(
+                ParsedClaim(text, kind, section, quote),
+                said,
+                attribution,
+                asides,
+                hashed,
+                tuple(match.Figure(*g) for g in figures),
+                negated,
+                frozenset(wants),
+                frozenset(excluded),
+                names,
+                frozenset(map(intern, terms)),
+            )
+        )
+    title_, published, publisher, url, summary_, body, caveats, fmt, raw = story
+    parsed = ParsedStory(
+        title_, [c.parsed for c in prepared], published, publisher, url, summary_, body, caveats, fmt, raw
+    )
+    return PreparedStory(parsed, digest, title, summary, prepared)
 
 
 class Guess:

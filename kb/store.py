@@ -179,17 +179,16 @@ class Store:
             for i, proc in procs:
                 columns[i] = map(proc, columns[i])
             params = list(zip(*columns, strict=True))
-        conn.exec_driver_sql(sql, params)
+        _cursor(s).executemany(sql, params)
 
     @staticmethod
     def _executemany(s: Session, sql: str, rows: list[tuple]) -> None:
         """A statement written with "?" placeholders, run once per row through the driver."""
         if not rows:
             return
-        conn = s.connection()
-        if conn.dialect.paramstyle != "qmark":
+        if s.get_bind().dialect.paramstyle != "qmark":
             sql = sql.replace("?", "%s")
-        conn.exec_driver_sql(sql, rows)
+        _cursor(s).executemany(sql, rows)
 
     @staticmethod
     def sources(s: Session) -> dict[str, tuple[int, str]]:
@@ -1122,10 +1121,17 @@ def _newest_sql(table: str, key: str, claim: str, n: int) -> str:
 def _raw(s: Session, sql: str, params: Sequence[Any]) -> list[Any]:
     """A read through the driver, for the ingest path's reads of numbers and text: rows as plain tuples,
     none of SQLAlchemy's result processing. `sql` marks its parameters with "?"."""
-    conn = s.connection()
-    if conn.dialect.paramstyle != "qmark":
+    if s.get_bind().dialect.paramstyle != "qmark":
         sql = sql.replace("?", "%s")
-    return list(conn.exec_driver_sql(sql, tuple(params)).fetchall())
+    cur = _cursor(s)
+    cur.execute(sql, tuple(params))
+    return list(cur.fetchall())
+
+
+def _cursor(s: Session) -> Any:
+    """A cursor of the session's own database connection, inside its transaction: the ingest path's bulk
+    statements go to the driver as they are (values bound, never spliced into the text)."""
+    return s.connection().connection.cursor()
 
 
 def _marks(values: Sequence[Any]) -> str:

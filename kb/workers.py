@@ -8,6 +8,8 @@ come back in the order they were given, whatever order the workers finish them i
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,9 +21,9 @@ from kb.errors import KbError
 from kb.parse import ParsedStory
 from kb.parse.reader import Document, parse_stories, read_document
 from kb.prepare import Guess, PreparedStory, prepare
+from kb.settings import BATCH
 
 CHUNK = 8  # documents per task: fewer round trips, still an even spread
-AHEAD = 4  # tasks in flight per worker: enough to keep them busy, little held in memory
 
 
 @dataclass
@@ -56,6 +58,14 @@ _guess: Guess | None = None
 def _start(keys: frozenset[str]) -> None:
     global _guess
     _guess = Guess(keys)
+    parent = os.getppid()
+
+    def watch() -> None:  # a worker outlives no ingest, however that ingest ended (kill -9 included)
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="kb-worker-watch").start()
 
 
 def _prepare(sources: list[Source], fmt: str) -> list[Read]:
@@ -73,11 +83,16 @@ def _prepare(sources: list[Source], fmt: str) -> list[Read]:
 
 
 def read_all(
-    sources: list[Source], fmt: str, workers: int, known_keys: Callable[[], set[str]]
+    sources: list[Source],
+    fmt: str,
+    workers: int,
+    known_keys: Callable[[], set[str]],
+    ahead: int = 2 * BATCH,
 ) -> Iterator[Read]:
     """Every document's stories, in order. With `workers` > 0 they are read and prepared by that many
-    processes, which start guessing names from `known_keys()`; otherwise they are parsed here and the
-    ingest prepares them."""
+    processes, which start guessing names from `known_keys()`, up to `ahead` documents ahead of the
+    consumer (at least a batch, so that workers prepare the next batch while the ingest stores one);
+    otherwise they are parsed here and the ingest prepares them."""
     if workers <= 0:
         for source in sources:
             yield _parse(source, fmt)
@@ -93,7 +108,7 @@ def read_all(
         todo = iter(chunks)
         for chunk in todo:
             pending.append(pool.submit(_prepare, chunk, fmt))
-            if len(pending) >= workers * AHEAD:
+            if len(pending) * CHUNK >= max(ahead, workers * CHUNK):
                 break
         while pending:
             done = pending.popleft().result()
