@@ -254,21 +254,27 @@ class Ingestor:
         if batch:
             yield from self._batch(batch)
 
-    def _batch(self, items: list[tuple[ParsedStory | PreparedStory, str]]) -> list[IngestResult]:
+    def _batch(self, items: list[tuple[ParsedStory | PreparedStory, str]]) -> Iterator[IngestResult]:
+        """Store the batch, or, if one of its stories cannot be stored, each story alone: the stories
+        before the bad one are stored (and their results given) before its error is raised."""
         for attempt in range(RETRIES):
             try:
-                return self._store_batch(items)
+                results = self._store_batch(items)
             except (IntegrityError, OperationalError):
                 self._forget()  # what was learnt in the rolled-back transaction is gone
                 if attempt == RETRIES - 1:
                     raise
                 time.sleep(0.05 * (attempt + 1))
+                continue
             except Exception:
                 self._forget()
                 if len(items) == 1:
                     raise
-                return [r for item in items for r in self._batch([item])]  # the bad story fails alone
-        raise AssertionError("unreachable")
+                for item in items:
+                    yield from self._batch([item])
+                return
+            yield from results
+            return
 
     # ------------------------------------------------------------------------------ what is kept
 

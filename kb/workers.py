@@ -55,10 +55,9 @@ def _parse(source: Source, fmt: str) -> Read:
 _guess: Guess | None = None
 
 
-def _start(keys: frozenset[str]) -> None:
+def _start(keys: frozenset[str], parent: int) -> None:
     global _guess
     _guess = Guess(keys)
-    parent = os.getppid()
 
     def watch() -> None:  # a worker outlives no ingest, however that ingest ended (kill -9 included)
         while os.getppid() == parent:
@@ -101,7 +100,7 @@ def read_all(
     keys = frozenset(known_keys())
     # Spawned, not forked: the ingest process holds database connections a child must not share.
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("spawn"), initializer=_start, initargs=(keys,)
+        max_workers=workers, mp_context=get_context("spawn"), initializer=_start, initargs=(keys, os.getpid())
     )
     pending: deque[Future[list[Read]]] = deque()
     try:

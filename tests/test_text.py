@@ -159,3 +159,77 @@ def test_split_attribution_keeps_an_abbreviation_inside_the_source():
 def test_split_attribution_of_a_leading_source_leaves_no_comma_at_the_start():
     said, _ = split_attribution("According to Reuters, the plant will close.")
     assert not said.startswith(",")
+
+
+# --- fast paths -----------------------------------------------------------------------------------------
+# fold, tidy and split_attribution take shortcuts for the plain ASCII text most briefs are written in;
+# they must give exactly what the general path gives.
+
+from hypothesis import example, given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from kb import text  # noqa: E402
+
+ASCII = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=127), max_size=80)
+WORDS = st.lists(
+    st.sampled_from(
+        [
+            "Acme",
+            "said",
+            "according",
+            "to",
+            "citing",
+            "Reuters",
+            "people",
+            "familiar",
+            "with",
+            "the",
+            "spokesman",
+            "a",
+            "survey",
+            "by",
+            "sources",
+            "rose",
+            ",",
+            ";",
+            ".",
+            "  ",
+            "\t",
+            "`",
+            "AS",
+            "REPORTED",
+            "BY",
+        ]
+    ),
+    max_size=14,
+).map(" ".join)
+
+
+def _fold_general(value: str) -> str:
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", value).translate(text._QUOTES).translate(text._DASHES)
+    return text._SPACE.sub(" ", folded).casefold().strip()
+
+
+@given(ASCII)
+def test_fold_of_ascii_text_is_the_general_folding(value):
+    assert text.fold(value) == _fold_general(value)
+
+
+@given(ASCII)
+def test_tidy_of_ascii_text_is_the_general_tidying(value):
+    assert text.tidy(value) == text._SPACE.sub(" ", text._ZERO_WIDTH.sub("", value)).strip()
+
+
+@given(st.one_of(ASCII, WORDS))
+@example("Acme rose, said a spokeswoman.")
+@example("Acme rose, said the spokesperson for the firm.")
+@example("Acme fell, according to people familiar with the matter.")
+@example("Acme fell, citing Reuters; it later recovered.")
+@example("Sales rose, a survey from Gartner shows.")
+@example("Prices rose, sources said.")
+def test_split_attribution_of_ascii_text_is_what_the_pattern_finds(value):
+    found = [m.group(0) for m in text._attribution().finditer(value)]
+    said = text._attribution().sub("", value).strip().lstrip(",;: ").strip()
+    assert text.split_attribution(value) == (said, " ".join(f.strip(" ,") for f in found))

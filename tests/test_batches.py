@@ -1,0 +1,242 @@
+"""Ingest in batches: stories decided in memory and stored a batch at a time are stored exactly as if each
+story had been ingested alone, by a fresh ingest that keeps nothing between stories. So neither the batch
+size, nor what an ingest keeps in memory between batches, nor the reader workers change the outcome; only
+the order in which stories arrive does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gen import generate
+from helpers import brief
+from sqlalchemy import text
+
+from kb import pipeline
+from kb.parse.brief import read_brief
+from kb.parse.reader import sources
+from kb.pipeline import Ingestor, Summary, decide
+from kb.store import Store
+from kb.workers import read_all
+
+CLOCK = {"created_at", "ingested_at", "at_ingested", "decided_at"}  # when kb learnt it: differs per run
+
+
+def _dump(store: Store) -> dict[str, list[dict]]:
+    """Every row, without the ingest clock, and without counters at zero (a counter that went up and down
+    within one batch is never written)."""
+    out: dict[str, list[dict]] = {}
+    for table, row in store.dump_rows():
+        if table == "term_stat" and row["df"] == 0:
+            continue
+        out.setdefault(table, []).append({k: v for k, v in row.items() if k not in CLOCK})
+    return out
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[tuple[str, str]]:
+    return list(generate(110, seed=3))
+
+
+def _alone(url: str, items: list[tuple[str, str]]) -> Store:
+    """The reference: each story ingested by an ingest of its own, which reads everything afresh."""
+    store = Store(url)
+    for name, body in items:
+        Ingestor(store).ingest(read_brief(body), name)
+    return store
+
+
+def test_a_batch_stores_what_its_stories_alone_would(db_url, tmp_path, corpus):
+    alone = _alone(f"sqlite:///{tmp_path / 'alone.db'}", corpus)
+    batched = Store(db_url)
+    results = list(Ingestor(batched, batch=37).ingest_many((read_brief(b), n) for n, b in corpus))
+    assert [r.path for r in results] == [n for n, _ in corpus]
+    assert _dump(batched) == _dump(alone)
+    assert _dump(batched)["claim_link"]  # (the corpus matches: there are links to compare)
+    alone.engine.dispose()
+    batched.engine.dispose()
+
+
+def test_an_ingest_kept_across_batches_sees_an_analysts_decision(tmp_path, corpus):
+    """Batches keep claims' states in memory; a decision in between must make the next batch read them."""
+    first, rest = corpus[:60], corpus[60:]
+    stores = []
+    for label in ("alone", "kept"):
+        store = Store(f"sqlite:///{tmp_path / label}.db")
+        ingestor = Ingestor(store, batch=25)
+        if label == "alone":
+            _alone(store.url, first)
+        else:
+            list(ingestor.ingest_many((read_brief(b), n) for n, b in first))
+        fact = store.claim_rows(kind="fact")[0]
+        decide(store, fact["id"], "refute", "retracted", analyst="t")
+        again = ("again.txt", brief("Once more", "Wire Nine", "2022-03-01", known=[fact["text"]]))
+        if label == "alone":
+            _alone(store.url, [again, *rest])
+        else:
+            list(ingestor.ingest_many((read_brief(b), n) for n, b in [again, *rest]))
+        stores.append(store)
+    alone, kept = (_dump(s) for s in stores)
+    for rows in (alone, kept):  # the decision's own events happened at a different moment in each
+        rows["event"] = [r for r in rows["event"] if r["analyst"] is None]
+    assert kept == alone
+
+
+def test_readers_in_worker_processes_store_what_reading_here_would(tmp_path, corpus):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, body in corpus[:90]:
+        (folder / name).write_text(body, encoding="utf-8")
+    dumps = []
+    for workers in (0, 1):
+        store = Store(f"sqlite:///{tmp_path / f'w{workers}.db'}")
+        ingestor = Ingestor(store, batch=40)
+        reads = read_all(sources([str(folder)]), "auto", workers, ingestor.known_keys)
+        list(ingestor.ingest_many((story, read.path) for read in reads for story in read.stories))
+        dumps.append(_dump(store))
+        store.engine.dispose()
+    for dump in dumps:  # (the path of each file is the same; only the folder differs)
+        assert len(dump["story"]) == 90
+    assert dumps[0] == dumps[1]
+
+
+def test_the_rows_of_a_batch_reference_rows_that_exist(sqlite_url, corpus):
+    """A batch's transaction does not ask SQLite to check each reference (its own ids are numbered under
+    the write lock); every reference must hold all the same."""
+    store = Store(sqlite_url)
+    list(Ingestor(store, batch=50).ingest_many((read_brief(b), n) for n, b in corpus[:80]))
+    with store.engine.connect() as c:
+        assert c.execute(text("PRAGMA foreign_key_check")).all() == []
+        assert c.execute(text("SELECT count(*) FROM claim_link")).scalar_one() > 0
+    store.engine.dispose()
+
+
+def test_a_bad_story_in_a_batch_fails_alone(store, corpus, monkeypatch):
+    real = Ingestor._match
+    bad = corpus[2][0]
+
+    def match(self, s, batch, st):  # type: ignore[no-untyped-def]
+        if st.path == bad:
+            raise RuntimeError("disk on fire")
+        return real(self, s, batch, st)
+
+    monkeypatch.setattr(Ingestor, "_match", match)
+    stored = []
+    with pytest.raises(RuntimeError):
+        for result in Ingestor(store, batch=10).ingest_many((read_brief(b), n) for n, b in corpus[:6]):
+            stored.append(result.path)
+    assert stored == [corpus[0][0], corpus[1][0]]  # the stories before it, each alone, then it fails
+    assert store.stats()["stories"] == 2
+    with store.engine.connect() as c:  # and nothing of it is left behind
+        paths = {r[0] for r in c.execute(text("SELECT path FROM story"))}
+    assert bad not in paths
+
+
+def test_a_question_whose_answers_contradict_each_other_stays_disputed(store, ingest):
+    """Whatever else a later story touches: repeating the question must not make it look settled."""
+    question = "The value of the Tessel Motors deal is not disclosed."
+
+    def story(outlet: str, day: str, known: list[str], unclear: list[str] = ()) -> str:  # type: ignore[assignment]
+        return brief(f"Tessel Motors deal {outlet}", outlet, day, known=known, unclear=list(unclear))
+
+    ingest(story("Wire One", "2026-06-01", ["Tessel Motors signed a deal with Larkspur Bank."], [question]))
+    ingest(story("Wire Two", "2026-06-02", ["The Tessel Motors deal is worth $400 million."]), "a.txt")
+    ingest(story("Wire Three", "2026-06-03", ["The Tessel Motors deal is worth $900 million."]), "b.txt")
+    state = next(c for c in store.claim_rows(kind="question") if c["text"] == question)["state"]
+    ingest(story("Wire Four", "2026-06-04", ["Larkspur Bank hired staff in Oslo."], [question]), "c.txt")
+    again = next(c for c in store.claim_rows(kind="question") if c["text"] == question)["state"]
+    assert state == again == "disputed"
+
+
+def test_an_ingest_summary_counts_everything_and_lists_the_first_changes():
+    summary = Summary(limit=2)
+    for i in range(3):
+        result = pipeline.IngestResult(path=f"s{i}.txt", title=f"Story {i}", story_id=i + 1, new_claims=2)
+        result.new_entities = [f"Firm {i}"]
+        result.changes = [
+            pipeline.Change(10 * i + 1, "a", "promoted", "unclear", "reported", "answered"),
+            pipeline.Change(10 * i + 2, "b", "confidence", "reported", "reported"),
+        ]
+        summary.add(result)
+    summary.failed()
+    report = summary.as_dict()
+    assert (report["files"], report["stories"], report["failures"], report["new_claims"]) == (4, 3, 1, 6)
+    assert report["promoted"] == 3 and len(report["changes"]) == 2 and report["changes_omitted"] == 1
+    assert report["entity_names"] == ["Firm 0", "Firm 1"] and report["entity_names_omitted"] == 1
+
+
+def test_kb_ingest_with_reader_workers_leaves_no_process_behind(tmp_path, corpus):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, body in corpus[:30]:
+        (folder / name).write_text(body, encoding="utf-8")
+    outputs = []
+    for workers in ("0", "1"):
+        env = dict(
+            os.environ,
+            KB_DATABASE_URL=f"sqlite:///{tmp_path / f'cli{workers}.db'}",
+            KB_WORKERS=workers,
+            KB_PARALLEL_FROM="1",
+            NO_COLOR="1",
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "kb", "ingest", str(folder), "--format", "json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(json.loads(done.stdout))
+    assert outputs[0] == outputs[1] and outputs[0]["stories"] == 30
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_reader_workers_end_with_a_killed_ingest(tmp_path, corpus):
+    import signal
+    import time
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for i, (name, body) in enumerate(corpus * 3):
+        (folder / f"{i:04d}-{name}").write_text(body.replace("Published", f"Copy {i}\n\nPublished"), "utf-8")
+    env = dict(
+        os.environ, KB_DATABASE_URL=f"sqlite:///{tmp_path / 'k.db'}", KB_WORKERS="1", KB_PARALLEL_FROM="1"
+    )
+    proc = subprocess.Popen([sys.executable, "-m", "kb", "ingest", str(folder)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.time() + 60
+    workers: list[int] = []
+    while time.time() < deadline and not workers:
+        time.sleep(0.1)
+        workers = [c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)]
+    assert workers, "no reader worker started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{w}").exists() for w in workers)
