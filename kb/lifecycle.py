@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from kb.errors import DecisionError
 from kb.models import Kind, State
@@ -61,8 +62,7 @@ class Change:
     other_claim_id: int | None = None
 
 
-@dataclass(frozen=True)
-class Backing:
+class Backing(NamedTuple):
     """One story's backing of a claim: who said it and how much that counts."""
 
     source_id: int

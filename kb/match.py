@@ -149,6 +149,8 @@ class Features:
         "figure_kinds",
         "figures",
         "heads",
+        "heads_for",
+        "heads_weight",
         "kind",
         "negated",
         "source_id",
@@ -171,6 +173,8 @@ class Features:
     source_id: int | None
     heads: frozenset[str]  # first four letters of each term: a cheap test for shared terms
     ekeys: tuple[str, ...]  # its entities as weight keys ("@id")
+    heads_for: int  # the weights (`Weights.stamp`) `heads_weight` is for
+    heads_weight: dict[str, float]
     total_for: int  # the weights (`Weights.stamp`) that `total_value`, its items' summed weight, is for
     total_value: float
     # Read from the text when first asked for:
@@ -204,6 +208,7 @@ class Features:
         self.entities, self.context, self.aside, self.source_id = entities, context, aside, source_id
         self.heads = frozenset(t[:4] for t in terms) or EMPTY
         self.ekeys = tuple(f"@{e}" for e in entities)
+        self.heads_for = 0
         self.total_for = 0
         for name, value in (
             ("figures", figures),
@@ -244,6 +249,15 @@ class Features:
         setattr(self, name, value)
         return value
 
+    def head_weights(self, weights: Weights) -> dict[str, float]:
+        """Summed weights of its terms under each first four letters (kept while these are the weights)."""
+        if self.heads_for != weights.stamp:
+            out: dict[str, float] = {}
+            for t in self.terms:
+                out[t[:4]] = out.get(t[:4], 0.0) + weights[t]
+            self.heads_weight, self.heads_for = out, weights.stamp
+        return self.heads_weight
+
     def stored_as(self, claim_id: int, context: frozenset[int], aside: frozenset[int]) -> Features:
         """The same claim once stored: with its id, and the entities its mentions keep by role."""
         out = Features.__new__(Features)
@@ -251,12 +265,14 @@ class Features:
             with suppress(AttributeError):  # (a part not worked out yet)
                 setattr(out, name, object.__getattribute__(self, name))
         out.claim_id, out.context, out.aside = claim_id, context, aside
-        out.total_for = 0
+        out.total_for = out.heads_for = 0
         return out
 
 
-_COPIED = tuple(
-    n for n in Features.__slots__ if n not in ("claim_id", "context", "aside", "total_for", "total_value")
+_COPIED = tuple(  # what `stored_as` keeps: all but what depends on its roles or on the weights
+    n
+    for n in Features.__slots__
+    if n not in ("claim_id", "context", "aside", "total_for", "total_value", "heads_for", "heads_weight")
 )
 
 
@@ -467,6 +483,31 @@ def _conflicting_figures(a: Features, b: Features) -> Figure | None:
             ):
                 return fb
     return None
+
+
+def may_contradict(new: Features, old: Features) -> bool:
+    """Whether two claims could be found to contradict each other (`compare_statements`): two facts of
+    opposite polarity, or both giving an amount or a share."""
+    if new.kind != "fact" or old.kind != "fact":
+        return False
+    return new.negated != old.negated or not new.figure_kinds.isdisjoint(old.figure_kinds & _CONFLICTING)
+
+
+def repeat_bound(new: Features, old: Features, shared_heads: frozenset[str], weights: Weights) -> float:
+    """An upper bound of the score `compare_statements` can give two claims sharing these first four
+    letters of terms: as if every term of `new` under those letters matched."""
+    heads = new.head_weights(weights)
+    common = sum(heads[h] for h in shared_heads) + _total(
+        [f"@{e}" for e in new.entities & old.entities], weights
+    )
+    ta, tb = weights.total(new), weights.total(old)
+    if ta <= 0 or tb <= 0:
+        return 1.0
+    bound = 0.4 * min(1.0, 2 * common / (ta + tb)) + 0.6 * min(1.0, common / min(ta, tb))
+    return bound * (1 + 1e-9)  # (never below the score, whatever the order of its sums)
+
+
+_CONFLICTING = frozenset({"money", "percent"})
 
 
 def compare_statements(new: Features, old: Features, weights: Weights) -> Match | None:

@@ -767,23 +767,43 @@ class Ingestor:
         kinds: dict[int, str],
         weights: match.Weights,
     ) -> list[match.Match]:
-        out = []
+        """The strongest few matches of each kind between an incoming claim and its candidates: a claim
+        answers or repeats a handful of others, and keeping the rest would make a dense topic quadratic in
+        links. Candidates that can only repeat it are scored best bound first, and no longer once their
+        bound cannot beat the few repeats already found: those would be dropped anyway."""
         near = new.entities | new.context
         suggest = self.thresholds.suggest
         related = RELATED[new.kind]
         best = match.best_match
-        for c in candidates:
+        found: list[tuple[int, match.Match]] = []
+        repeats: list[tuple[float, int, match.Features]] = []
+        for i, c in enumerate(candidates):
             if c.kind not in related or (near.isdisjoint(c.entities) and near.isdisjoint(c.context)):
                 continue
-            found = best(new, c, kinds, weights)
-            if found is not None and found.score >= suggest:
-                out.append(found)
-        # The strongest few of each kind: a claim answers or repeats a handful of others, and keeping the
-        # rest would make a dense topic quadratic in links.
-        out.sort(key=lambda m: -m.score)
+            if c.kind == new.kind and not match.may_contradict(new, c):
+                shared = new.heads & c.heads
+                if len(shared) >= 2:  # (fewer: not a repeat, see match.best_match)
+                    repeats.append((match.repeat_bound(new, c, shared, weights), i, c))
+                continue
+            m = best(new, c, kinds, weights)
+            if m is not None and m.score >= suggest:
+                found.append((i, m))
+        if repeats:
+            top = sorted((m.score for _, m in found if m.kind == LinkKind.same_as), reverse=True)
+            repeats.sort(key=lambda r: (-r[0], r[1]))
+            for bound, i, c in repeats:
+                if len(top) >= MAX_LINKS_PER_KIND and round(bound, 3) < top[MAX_LINKS_PER_KIND - 1]:
+                    break  # (the bounds that follow are no higher)
+                m = best(new, c, kinds, weights)
+                if m is not None and m.score >= suggest:
+                    found.append((i, m))
+                    if m.kind == LinkKind.same_as:
+                        top.append(m.score)
+                        top.sort(reverse=True)
+        found.sort(key=lambda x: (-x[1].score, x[0]))  # (by score; equal scores in candidate order)
         kept: dict[str, int] = {}
         strongest = []
-        for m in out:
+        for _, m in found:
             kept[m.kind] = kept.get(m.kind, 0) + 1
             if kept[m.kind] <= MAX_LINKS_PER_KIND:
                 strongest.append(m)
