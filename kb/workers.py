@@ -8,13 +8,15 @@ come back in the order they were given, whatever order the workers finish them i
 from __future__ import annotations
 
 import os
+import pickle
+import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing import get_context
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from kb.errors import KbError
@@ -55,11 +57,10 @@ def _parse(source: Source, fmt: str) -> Read:
 _guess: Guess | None = None
 
 
-def _start(keys: frozenset[str], parent: int) -> None:
-    global _guess
-    _guess = Guess(keys)
+def _watch(parent: int) -> None:
+    """A worker outlives no ingest, however that ingest ended (kill -9 included)."""
 
-    def watch() -> None:  # a worker outlives no ingest, however that ingest ended (kill -9 included)
+    def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
         os._exit(0)
@@ -81,42 +82,104 @@ def _prepare(sources: list[Source], fmt: str) -> list[Read]:
     return out
 
 
+def _serve(tasks: Connection, results: Connection, keys: frozenset[str], parent: int, fmt: str) -> None:
+    """A worker process: prepare each list of files it is sent, and send back the reads, in order. A
+    thread of its own sends them, so the worker goes on preparing while the ingest is busy storing (the
+    pipe holds less than one chunk's reads)."""
+    global _guess
+    _watch(parent)
+    _guess = Guess(keys)
+    outbox: queue.Queue[bytes | None] = queue.Queue()
+
+    def send() -> None:
+        while (data := outbox.get()) is not None:
+            try:
+                results.send_bytes(data)
+            except OSError:  # the ingest stopped reading (it ended early): nothing more to send
+                return
+
+    sender = threading.Thread(target=send, daemon=True, name="kb-worker-send")
+    sender.start()
+    while True:
+        try:
+            chunk = tasks.recv()
+        except EOFError:
+            break
+        outbox.put(pickle.dumps(_prepare(chunk, fmt), protocol=pickle.HIGHEST_PROTOCOL))
+    outbox.put(None)
+    sender.join()
+
+
 def read_all(
-    sources: list[Source],
+    sources: Iterable[Source],
     fmt: str,
     workers: int,
     known_keys: Callable[[], set[str]],
     ahead: int = 2 * BATCH,
 ) -> Iterator[Read]:
-    """Every document's stories, in order. With `workers` > 0 they are read and prepared by that many
+    """Every document's stories, in order. With `workers` > 0, files are read and prepared by that many
     processes, which start guessing names from `known_keys()`, up to `ahead` documents ahead of the
     consumer (at least a batch, so that workers prepare the next batch while the ingest stores one);
-    otherwise they are parsed here and the ingest prepares them."""
+    otherwise (and for a document already read, such as standard input) they are parsed here and the
+    ingest prepares them.
+
+    The results are received by the consuming thread itself, as bytes it unpickles when it needs them:
+    a helper thread receiving them would compete with the ingest for the interpreter."""
     if workers <= 0:
         for source in sources:
             yield _parse(source, fmt)
         return
-    chunks = [sources[i : i + CHUNK] for i in range(0, len(sources), CHUNK)]
+    ctx = get_context("spawn")  # not forked: the ingest holds database connections a child must not share
     keys = frozenset(known_keys())
-    # Spawned, not forked: the ingest process holds database connections a child must not share.
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("spawn"), initializer=_start, initargs=(keys, os.getpid())
-    )
-    pending: deque[Future[list[Read]]] = deque()
-    try:
-        todo = iter(chunks)
-        for chunk in todo:
-            pending.append(pool.submit(_prepare, chunk, fmt))
-            if len(pending) * CHUNK >= max(ahead, workers * CHUNK):
+    pool = []
+    for _ in range(workers):
+        task_out, task_in = ctx.Pipe(duplex=False)
+        result_out, result_in = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_serve, args=(task_out, result_in, keys, os.getpid(), fmt), daemon=True)
+        proc.start()
+        task_out.close()
+        result_in.close()
+        pool.append((proc, task_in, result_out))
+    queued: deque[int | Read] = deque()  # in order: the worker preparing each chunk, or a read done here
+    todo = iter(sources)
+    turn = 0
+
+    def submit() -> bool:
+        nonlocal turn
+        chunk: list[Source] = []
+        for source in todo:
+            if isinstance(source, Document):  # (already in memory: not worth sending)
+                queued.append(_parse(source, fmt))
+                continue
+            chunk.append(source)
+            if len(chunk) == CHUNK:
                 break
-        while pending:
-            done = pending.popleft().result()
-            nxt = next(todo, None)
-            if nxt is not None:
-                pending.append(pool.submit(_prepare, nxt, fmt))
+        if not chunk:
+            return False
+        pool[turn][1].send(chunk)
+        queued.append(turn)
+        turn = (turn + 1) % len(pool)
+        return True
+
+    try:
+        while sum(isinstance(q, int) for q in queued) * CHUNK < max(ahead, workers * CHUNK) and submit():
+            pass
+        while queued:
+            head = queued.popleft()
+            if not isinstance(head, int):
+                yield head
+                continue
+            done: list[Read] = pickle.loads(pool[head][2].recv_bytes())
+            submit()
             yield from done
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for _, task_in, result_out in pool:
+            task_in.close()  # (the worker's end of input: it exits)
+            result_out.close()
+        for proc, _, _ in pool:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
 
 
 def default_workers(documents: int) -> int:
