@@ -39,6 +39,12 @@ MAX_INPUT_BYTES = int(os.environ.get("KB_MAX_INPUT_BYTES", str(20 * 1024 * 1024)
 MAX_CANDIDATES = int(os.environ.get("KB_MAX_CANDIDATES", "40"))
 PER_TERM = int(os.environ.get("KB_PER_TERM", "40"))
 PER_ENTITY = int(os.environ.get("KB_PER_ENTITY", "15"))
+# Watch-lists list the items of highest priority: WATCH_TABLE_LIMIT in the table, WATCH_EXPORT_LIMIT in
+# csv, json and md; of the stale claims, the WATCH_STALE_LIMIT last seen most recently (--limit 0 and
+# --stale-limit 0 list all).
+WATCH_TABLE_LIMIT = 100
+WATCH_EXPORT_LIMIT = 10_000
+WATCH_STALE_LIMIT = 1_000
 
 
 def database_url(db_path: str | None = None) -> str:
