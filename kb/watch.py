@@ -1,11 +1,13 @@
 """Watch-lists: what to keep looking for, with keywords for alerting tools and a priority with a reason.
 
 A large KB holds hundreds of thousands of open questions and watch items, so a watch-list is never held
-whole. The store reads the claims in chunks, each with only what its item shows, and the aggregates a
-priority needs once, in a compact form: how many claims name each entity, and the distinct times at which
-stories named each entity (a bit set over the KB's story times, or a short sorted array for an entity few
-stories name). Items are sorted in runs of at most RUN, each spilled to a temporary file once it is full,
-and the runs are merged as the list is read, so memory stays flat however long the list."""
+whole. The aggregates a priority needs are read once, in a compact form: how many claims name each
+entity, and the distinct times at which stories named each entity (a bit set over the KB's story times,
+or a short sorted array for an entity few stories name). The store reads claims in chunks, each with only
+what its item shows. With a limit, every claim is first ranked from the few columns that rank it, and only
+the items listed are read whole; without one, each claim is read whole once and its item goes into a
+sorted run of at most RUN, spilled to a temporary file once full, and the runs are merged as the list is
+read. Memory stays flat however long the list."""
 
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ import re
 import tempfile
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -185,6 +186,7 @@ class _Reading:
         }
         self.scopes = [x for x in (questions.get(status), watching[status]) if x is not None]
         self._stale_ids: list[int] | None = None
+        self.ranked = 0
 
     def items(self) -> Iterator[dict]:
         """Every item the status keeps, in no particular order, each claim read once, whole."""
@@ -197,29 +199,28 @@ class _Reading:
     def top(self, limit: int) -> tuple[int, Iterator[dict]]:
         """How many items the status keeps, and the `limit` of highest priority: ranked from brief rows
         first, then read whole."""
-        counted = Counter[str]()
-        first = heapq.nsmallest(limit, self._ranks(counted))
-        return counted["items"], self._read(first)
+        first = heapq.nsmallest(limit, self._ranks())
+        return self.ranked, self._read(first)
 
-    def _ranks(self, counted: Counter[str]) -> Iterator[str]:
-        """The sort key of every item the status keeps, from brief rows; `counted["items"]` counts them."""
+    def _ranks(self) -> Iterator[str]:
+        """The sort key of every item the status keeps, from brief rows, counted in `ranked`."""
         for chunk in Store.watch_claims(self.s, self.scopes, self.entity_id, brief=True):
             for r in chunk:
                 kind = r.kind
                 if self.keep is None or _claim_status(kind, r.state) in self.keep:
-                    counted["items"] += 1
+                    self.ranked += 1
                     yield _sort_key(self._priority(r), f"{kind}:{r.id}")
         for chunk in self._stale_rows(brief=True):
             for r in chunk:
-                counted["items"] += 1
+                self.ranked += 1
                 yield _sort_key(self._priority(r), f"stale:{r.id}")
         for item in self._kept(self._entity_items()):
-            counted["items"] += 1
+            self.ranked += 1
             yield _sort_key(item["priority"], item["id"])
 
     def _read(self, keys: list[str]) -> Iterator[dict]:
         """The items of these sort keys, their claims read whole."""
-        ids = {key[9:] for key in keys}
+        ids = {_item_id(key) for key in keys}
         claims = [int(i.split(":")[1]) for i in ids if not i.startswith("entity:")]
         for chunk in Store.watch_rows(self.s, claims):
             for r in chunk:
@@ -280,6 +281,10 @@ def _claim_status(kind: str, state: str) -> str:
 def _sort_key(priority: int, item_id: str) -> str:
     """Sorts as (-priority, type, id): the id starts with the type."""
     return f"{_PRIORITY_BASE - priority:09d}{item_id}"
+
+
+def _item_id(key: str) -> str:
+    return key[9:]
 
 
 def _item(r: WatchRow, names: list[str], kind: str, status: str, wants: str = "", answer: str = "") -> dict:
@@ -374,7 +379,13 @@ def _keywords(words: Iterable[str], entity_names: list[str]) -> list[str]:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    return _iso_text(value) if value is not None else None
+
+
+@lru_cache(maxsize=65536)
+def _iso_text(value: datetime) -> str:
+    """A time as ISO text (the claims of a story share their times)."""
+    return value.isoformat()
 
 
 # ---------------------------------------------------------------------------------- the priority
@@ -408,7 +419,7 @@ class _Activity:
             if eid != current:
                 self._keep(names.get(current), found)
                 current, found = eid, set()
-            found.update(position[sid] for sid in stories)
+            found.update(map(position.__getitem__, stories))
         self._keep(names.get(current), found)
         self._after: dict[datetime, int] = {}
         self._names: dict[tuple[int, ...], list[str]] = {}
@@ -429,7 +440,8 @@ class _Activity:
         self.touched[name] = int.from_bytes(bits, "little")
 
     def names(self, entity_ids: tuple[int, ...]) -> list[str]:
-        """The names of these entities, in the order the database sorts names."""
+        """The names of these entities, in the order the database sorts names (a list shared by the
+        items of those entities: items are copied when they are ranked)."""
         found = self._names.get(entity_ids)
         if found is None:
             if len(self._names) > _CACHED:
@@ -437,7 +449,7 @@ class _Activity:
             found = self._names[entity_ids] = [
                 self._name[e] for e in sorted(entity_ids, key=self._rank.__getitem__)
             ]
-        return list(found)
+        return found
 
     @staticmethod
     def _positions(times: int | array[int]) -> Iterable[int]:
@@ -538,7 +550,7 @@ def _score_item(
     item["priority_reason"] = "; ".join(parts)
     found = [t for t in (last_event, about.latest) if t]
     if found:
-        item["last_activity"] = max(found).isoformat()
+        item["last_activity"] = _iso_text(max(found))
     return item
 
 
