@@ -80,6 +80,9 @@ FIELDS = (
     "confidence",
 )
 RUN = 50_000  # items of one type sorted in memory before they go to a temporary file
+# An entity's story times are kept as a sorted array rather than a bit set when it has fewer than 1 in
+# SPARSE of the KB's distinct times (an array takes 32 bits a time, a bit set 1 bit a time of them all).
+SPARSE = 32
 _PRIORITY_BASE = 10**8  # sort keys start with this minus the priority, in nine digits
 
 
@@ -431,7 +434,7 @@ class _Activity:
             return
         if name in self.touched:  # two entities of one name: one set of times, as items name them
             found |= set(self._positions(self.touched[name]))
-        if len(found) * 32 < len(self.times):
+        if len(found) * SPARSE < len(self.times):
             self.touched[name] = array("l", sorted(found))
             return
         bits = bytearray(len(self.times) // 8 + 1)

@@ -231,14 +231,15 @@ def _ingest_all(store: Store, texts: Iterator[tuple[str, str]]) -> None:
 
 
 def _generated(n: int) -> Iterator[tuple[str, str]]:
-    """The first n stories bench/gen.py writes."""
+    """The first n stories bench/gen.py writes, two a day: enough distinct dates for entities few
+    stories name to keep their times as arrays, and the others as bit sets."""
     gen = sys.modules.get("bench_gen")
     if gen is None:
         spec = importlib.util.spec_from_file_location("bench_gen", ROOT / "bench" / "gen.py")
         assert spec and spec.loader
         gen = sys.modules["bench_gen"] = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(gen)
-    yield from gen.generate(n, seed=3)
+    yield from gen.generate(n, seed=3, per_day=2)
 
 
 @pytest.fixture
@@ -331,6 +332,28 @@ def test_a_generated_corpus_gives_the_items_the_whole_kb_build_gave(generated):
         _same(generated, status=status)
     for eid in _entity_ids(generated):
         _same(generated, status="open", entity_id=eid)
+
+
+@pytest.mark.parametrize("sparse", [1, 10**9])
+def test_times_kept_as_bit_sets_or_as_arrays_give_the_same_list(generated, monkeypatch, sparse):
+    monkeypatch.setattr(watch, "SPARSE", sparse)  # 1: nearly every entity an array; 10**9: all bit sets
+    _same(generated, status="all")
+
+
+def test_a_claim_last_seen_exactly_stale_days_ago_is_not_stale_yet(demo):
+    fact = next(c for c in demo.claim_rows(kind="fact", state="reported"))
+    now = datetime.fromisoformat(fact["last_seen"]) + timedelta(days=30)
+    stale = {i["claim_id"] for i in watchlist(demo, now, status="all") if i["type"] == "stale"}
+    assert fact["id"] not in stale
+    assert fact["id"] in {i["claim_id"] for i in watchlist(demo, now + timedelta(microseconds=1))}
+    _same(demo, status="all")
+
+
+def test_items_of_one_priority_and_type_come_in_the_order_of_their_ids_as_text():
+    keys = [(p, t, i) for p in (0, 7, 100, -3) for t in watch.TYPES for i in (9, 10, 99, 100, 1000, 11)]
+    by_key = sorted(keys, key=lambda k: watch._sort_key(k[0], f"{k[1]}:{k[2]}"))
+    assert by_key == sorted(keys, key=lambda k: (-k[0], k[1], f"{k[1]}:{k[2]}"))
+    assert [k[2] for k in by_key[:6]] == [10, 100, 1000, 11, 9, 99]
 
 
 def test_decisions_and_merges_change_the_list_as_they_changed_it_before(demo):
