@@ -1049,8 +1049,9 @@ class Store:
         s: Session, entity_ids: Collection[int] | None = None
     ) -> Iterator[tuple[int, set[int]]]:
         """(entity id, ids of stories giving evidence for claims that name it), for every entity a claim
-        names (or those of `entity_ids`), one entity after another. The database sends each entity's
-        story ids as one text; an entity in many claims is read from it in several pieces."""
+        names (or those of `entity_ids`; all of them when that is more than CHUNK, which costs less than
+        reading them a chunk at a time), one entity after another. The database sends each entity's story
+        ids as one text; an entity in many claims is read from it in several pieces."""
         q = (
             select(MENTION.c.entity_id, func.aggregate_strings(cast(EVIDENCE.c.story_id, String), ","))
             .join(EVIDENCE, EVIDENCE.c.claim_id == MENTION.c.claim_id)
@@ -1059,8 +1060,8 @@ class Store:
         )
         scopes = (
             [q]
-            if entity_ids is None
-            else [q.where(MENTION.c.entity_id.in_(c)) for c in _chunks(sorted(entity_ids))]
+            if entity_ids is None or len(entity_ids) > CHUNK
+            else [q.where(MENTION.c.entity_id.in_(sorted(entity_ids)))]
         )
         for scope in scopes:
             for eid, ids in s.execute(scope.execution_options(yield_per=64)):

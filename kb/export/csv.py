@@ -29,8 +29,12 @@ def write_csv(out: TextIO, columns: Sequence[str], rows: Iterable[dict]) -> None
     took most of the time of a long export.)"""
     alone = len(columns) == 1  # the csv module quotes the empty cell of a one-column line
     out.write(_line(columns, alone))
+    starts = _FORMULA_STARTS
     for row in rows:
-        out.write(_line([safe_cell(row.get(c)) for c in columns], alone))
+        values = [row.get(c) for c in columns]
+        # Most cells are text that starts like no formula: those are kept without a call.
+        cells = [v if v.__class__ is str and v[:1] not in starts else safe_cell(v) for v in values]
+        out.write(_line(cells, alone))
 
 
 def _line(cells: Sequence[str], alone: bool) -> str:
