@@ -6,11 +6,13 @@ terminal escapes and bidirectional overrides are shown as visible escapes.
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 import re
 import sys
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 
 class _Later:
@@ -85,6 +87,58 @@ def cell(value: Any, style: str = "") -> Text:
 
 def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def write_json_array(out: TextIO, rows: Iterable[Any]) -> None:
+    """The text of to_json(list(rows)), written a row at a time."""
+    first = True
+    for row in rows:
+        out.write("[\n  " if first else ",\n  ")
+        out.write(_json_flat(row, "  ") or to_json(row).replace("\n", "\n  "))
+        first = False
+    out.write("[]" if first else "\n]")
+
+
+_json_text = json.encoder.encode_basestring  # what json.dumps writes a str as, without ensure_ascii
+
+
+def _json_flat(row: Any, pad: str) -> str | None:
+    """What to_json writes for a dict of plain values (text, numbers, None, booleans) and lists of them,
+    `pad` deep in an array; None for anything else. json.dumps writes indented JSON in Python, a few
+    times slower than this for a long list of watch-list items."""
+    if row.__class__ is not dict or not row:
+        return None
+    inner, deeper = pad + "  ", pad + "    "
+    parts = []
+    for key, value in row.items():
+        if key.__class__ is not str:
+            return None
+        if value.__class__ is list:
+            cells = [c for c in map(_json_plain, value) if c is not None]
+            if len(cells) < len(value):
+                return None
+            text = f"[\n{deeper}" + f",\n{deeper}".join(cells) + f"\n{inner}]" if cells else "[]"
+        else:
+            found = _json_plain(value)
+            if found is None:
+                return None
+            text = found
+        parts.append(f"{inner}{_json_text(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + f"\n{pad}}}"
+
+
+def _json_plain(value: Any) -> str | None:
+    if value.__class__ is str:
+        return _json_text(value)
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if value.__class__ is int:
+        return int.__repr__(value)
+    if value.__class__ is float and value - value == 0:  # finite: json writes NaN and infinities itself
+        return float.__repr__(value)
+    return None
 
 
 def md_cell(value: Any) -> str:
@@ -621,10 +675,21 @@ def diff_md(report: dict, groups: list[tuple[str, list[dict]]], by_entity: bool 
 # ------------------------------------------------------------------------------------- watch-list
 
 WATCH_HEADERS = ("priority", "id", "status", "text", "wants", "keywords", "why")
+WATCH_SECTIONS = (
+    ("question", "Open questions"),
+    ("watch", "Watch items"),
+    ("stale", "Single-source claims"),
+    ("entity", "Monitored entities"),
+)
 
 
-def watchlist_table(items: list[dict]) -> Table:
-    table = _table("watch-list", WATCH_HEADERS)
+def watchlist_table(items: list[dict], total: int | None = None) -> Table:
+    """The items; the title says how many more matched when `total` is more than shown."""
+    shown = len(items)
+    title = (
+        "watch-list" if total is None or total <= shown else f"watch-list (showing {shown:,} of {total:,})"
+    )
+    table = _table(title, WATCH_HEADERS)
     for i in items:
         text = i["text"] + (f"\n-> {i['answer']}" if i.get("answer") else "")
         table.add_row(
@@ -639,27 +704,41 @@ def watchlist_table(items: list[dict]) -> Table:
     return table
 
 
+def watchlist_note(shown: int, total: int, stale_cut: bool, stale_limit: int, table: bool) -> str:
+    """What a watch-list left out, for stderr ("" when nothing): the table's title already says how
+    many items it shows."""
+    parts = []
+    if shown < total and not table:
+        parts.append(f"the {shown:,} items of highest priority of {total:,} (--limit 0 lists all)")
+    if stale_cut:
+        parts.append(f"the {stale_limit:,} stale claims last seen most recently (--stale-limit 0 lists all)")
+    return f"note: listed {'; '.join(parts)}" if parts else ""
+
+
 def watchlist_md(items: list[dict]) -> str:
-    lines = ["# Watch-list", ""]
-    for kind, title in (
-        ("question", "Open questions"),
-        ("watch", "Watch items"),
-        ("stale", "Single-source claims"),
-        ("entity", "Monitored entities"),
-    ):
-        rows = [i for i in items if i["type"] == kind]
-        if not rows:
+    out = io.StringIO()
+    write_watchlist_md(out, lambda kind: [i for i in items if i["type"] == kind])
+    return out.getvalue().removesuffix("\n")
+
+
+def write_watchlist_md(out: TextIO, of_type: Callable[[str], Iterable[dict]]) -> None:
+    """The watch-list in Markdown, a section per type of item (`of_type` gives a type's items in
+    order), written an item at a time; the text of watchlist_md and a line break."""
+    out.write("# Watch-list\n")
+    for kind, title in WATCH_SECTIONS:
+        rows = iter(of_type(kind))
+        first = next(rows, None)
+        if first is None:
             continue
-        lines += [f"## {title}", ""]
-        for i in rows:
+        out.write(f"\n## {title}\n\n")
+        for i in itertools.chain([first], rows):
             extra = f" Answer: {md_cell(i['answer'])}." if i.get("answer") else ""
             why = f"{i['status']}, priority {i['priority']}: {md_cell(i['priority_reason'])}"
-            lines.append(
+            out.write(
                 f"- **{md_cell(i['text'])}** ({why})."
-                f" Look for {md_cell(i['wants'])}; keywords: {md_cell(', '.join(i['keywords']))}.{extra}"
+                f" Look for {md_cell(i['wants'])}; keywords: {md_cell(', '.join(i['keywords']))}.{extra}\n"
             )
-        lines.append("")
-    return "\n".join(lines)
+    out.write("\n")
 
 
 # ------------------------------------------------------------------------------------------ graph

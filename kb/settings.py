@@ -46,6 +46,12 @@ BATCH = max(1, int(os.environ.get("KB_BATCH", "200")))
 BATCH_SECONDS = _float("KB_BATCH_SECONDS", 2.0)
 WORKERS = int(os.environ.get("KB_WORKERS", str(max(1, (os.cpu_count() or 2) - 1))))
 PARALLEL_FROM = int(os.environ.get("KB_PARALLEL_FROM", "50"))
+# Watch-lists list the items of highest priority: WATCH_TABLE_LIMIT in the table, WATCH_EXPORT_LIMIT in
+# csv, json and md; of the stale claims, the WATCH_STALE_LIMIT last seen most recently (--limit 0 and
+# --stale-limit 0 list all).
+WATCH_TABLE_LIMIT = 100
+WATCH_EXPORT_LIMIT = 10_000
+WATCH_STALE_LIMIT = 1_000
 
 
 def database_url(db_path: str | None = None) -> str:

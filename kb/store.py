@@ -8,15 +8,28 @@ and dicts for the layers above (graph, diff, watch, render).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import DateTime, and_, delete, func, insert, or_, update
+from sqlalchemy import (
+    DateTime,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    null,
+    or_,
+    type_coerce,
+    update,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
@@ -33,11 +46,15 @@ from kb.models import (
     Event,
     Evidence,
     Judgement,
+    Kind,
+    LinkKind,
     LinkStatus,
     Mention,
     Meta,
     Moment,
     Source,
+    Stance,
+    State,
     Story,
 )
 
@@ -78,6 +95,41 @@ class LinkRow:
     score: float
     status: str
     reason: str
+
+
+class WatchRow(NamedTuple):
+    """A claim with what a watch-list item shows of it (a tuple: a watch-list makes hundreds of
+    thousands). A brief row, which only ranks the claim, has its id, kind, state, first_seen and
+    entity_ids; the rest is empty."""
+
+    id: int
+    text: str
+    kind: str
+    state: str
+    confidence: float
+    first_seen: datetime | None
+    last_seen: datetime | None
+    entity_ids: tuple[int, ...]  # the entities it names (any role but context), in no order
+    answers: tuple[str, ...]  # texts of the claims answering it (active links), by claim id
+    triggered_by: tuple[str, ...]  # "title (outlet, date)" of the stories whose facts touched it, in order
+    last_event: datetime | None  # when its latest event happened (published clock)
+
+
+@dataclass(frozen=True)
+class WatchScope:
+    """Claims of a kind: all of them, or with `states` those in one of them (with `exclude`, those in
+    none)."""
+
+    kind: str
+    states: frozenset[str] | None = None
+    exclude: bool = False
+
+    def where(self, t: Any) -> Any:
+        """The condition on a claim table (or an alias of it)."""
+        if self.states is None:
+            return t.c.kind == self.kind
+        chosen = t.c.state.in_(sorted(self.states))
+        return and_(t.c.kind == self.kind, ~chosen if self.exclude else chosen)
 
 
 class Store:
@@ -659,45 +711,165 @@ class Store:
         with self.reading() as s:
             return list(s.execute(q).scalars())
 
-    def entity_story_times(self) -> dict[str, list[datetime]]:
-        """For each entity, when each story naming it happened (publication date, else ingest time)."""
-        when = func.coalesce(Story.published, Story.ingested_at)
-        out: dict[str, list[datetime]] = defaultdict(list)
-        with self.reading() as s:
-            for name, at in s.execute(
-                select(Entity.name, when)
-                .join(Mention, Mention.entity_id == Entity.id)
-                .join(Evidence, Evidence.claim_id == Mention.claim_id)
-                .join(Story, Story.id == Evidence.story_id)
-                .where(Mention.role != "context")
-                .group_by(Entity.name, Story.id, when)
-            ):
-                out[name].append(at)
-        return out
+    # ------------------------------------------------------------------------------- watch-list reads
+    # A watch-list ranks every open question and watch item of the KB. These reads run in one snapshot
+    # and in bounded pieces: the aggregates a priority needs once (claims per entity, the stories naming
+    # each entity), then the claims in chunks of CHUNK, each with what its item shows and never its
+    # sources.
 
-    def last_event_times(self) -> dict[int, datetime]:
-        """Each claim's latest event, on the published clock."""
-        with self.reading() as s:
-            return _pairs(
-                s.execute(select(Event.claim_id, func.max(Event.at_published)).group_by(Event.claim_id))
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """One read transaction for several statements that must see the same KB and that read their
+        results whole, in pieces: a SQLite read transaction is a snapshot already; on PostgreSQL it is
+        made repeatable read, and its planner is told that a cursor's results are read to the end (by
+        default it plans a cursor for its first tenth, which took a plan three times slower here)."""
+        engine = self.engine
+        postgres = engine.dialect.name == "postgresql"
+        if postgres:
+            engine = engine.execution_options(isolation_level="REPEATABLE READ")
+        with Session(engine) as session:
+            if postgres:
+                session.execute(sql_text("SET LOCAL cursor_tuple_fraction = 1.0"))
+            yield session
+
+    @staticmethod
+    def watch_entities(s: Session) -> list[dict]:
+        """Every entity some claim names: id, name, aliases (besides the name, in the order they came),
+        claims (how many claims name it, as `entity_rows` counts them) and merged (folded into another
+        entity), in the order of their names (as the database orders them)."""
+        counts = _pairs(
+            s.execute(
+                select(MENTION.c.entity_id, func.count())
+                .where(MENTION.c.role != "context")
+                .group_by(MENTION.c.entity_id)
             )
-
-    def triggering_stories(self, claim_id: int) -> list[str]:
-        """The stories whose facts touched a watch item: "title (outlet, date)"."""
-        with self.reading() as s:
-            rows = s.execute(
-                select(Story.title, Source.name, Story.published)
-                .join(Claim, Claim.story_id == Story.id)
-                .join(ClaimLink, ClaimLink.src_id == Claim.id)
-                .join(Source, Source.id == Story.source_id)
-                .where(
-                    ClaimLink.dst_id == claim_id,
-                    ClaimLink.kind == "triggers",
-                    ClaimLink.status.in_([str(x) for x in ACTIVE_LINK]),
+        )
+        aliases: dict[int, list[str]] = defaultdict(list)
+        for eid, name in s.execute(select(ALIAS.c.entity_id, ALIAS.c.name).order_by(ALIAS.c.id)):
+            aliases[eid].append(name)
+        rows = []
+        for eid, name, merged in s.execute(
+            select(ENTITY.c.id, ENTITY.c.name, ENTITY.c.merged_into).order_by(ENTITY.c.name, ENTITY.c.id)
+        ):
+            if counts.get(eid):
+                rows.append(
+                    {
+                        "id": eid,
+                        "name": name,
+                        "aliases": [a for a in aliases[eid] if a != name],
+                        "claims": counts[eid],
+                        "merged": merged is not None,
+                    }
                 )
-                .distinct()
+        return rows
+
+    @staticmethod
+    def story_times(s: Session) -> Iterator[tuple[int, datetime]]:
+        """(story id, when it happened: its publication date, else when it was ingested), earliest
+        first."""
+        when = func.coalesce(STORY.c.published, STORY.c.ingested_at)
+        q = select(STORY.c.id, when).order_by(when, STORY.c.id)
+        yield from ((sid, at) for sid, at in s.execute(q.execution_options(yield_per=CHUNK)))
+
+    @staticmethod
+    def entity_stories(
+        s: Session, entity_ids: Collection[int] | None = None
+    ) -> Iterator[tuple[int, set[int]]]:
+        """(entity id, ids of stories giving evidence for claims that name it), for every entity a claim
+        names (or those of `entity_ids`; all of them when that is more than CHUNK, which costs less than
+        reading them a chunk at a time), one entity after another. The database sends each entity's story
+        ids as one text; an entity in many claims is read from it in several pieces."""
+        q = (
+            select(MENTION.c.entity_id, func.aggregate_strings(cast(EVIDENCE.c.story_id, String), ","))
+            .join(EVIDENCE, EVIDENCE.c.claim_id == MENTION.c.claim_id)
+            .where(MENTION.c.role != "context")
+            .group_by(MENTION.c.entity_id)
+        )
+        scopes = (
+            [q]
+            if entity_ids is None or len(entity_ids) > CHUNK
+            else [q.where(MENTION.c.entity_id.in_(sorted(entity_ids)))]
+        )
+        for scope in scopes:
+            for eid, ids in s.execute(scope.execution_options(yield_per=64)):
+                for piece in _id_pieces(ids):
+                    yield eid, piece
+
+    @staticmethod
+    def entities_named_with(s: Session, entity_id: int) -> set[int]:
+        """The entities named in the claims that name this one, itself included (any role but context)."""
+        named = select(MENTION.c.claim_id).where(
+            MENTION.c.entity_id == entity_id, MENTION.c.role != "context"
+        )
+        q = select(MENTION.c.entity_id).where(MENTION.c.claim_id.in_(named), MENTION.c.role != "context")
+        return set(s.execute(q.distinct()).scalars())
+
+    @staticmethod
+    def watch_claims(
+        s: Session, scopes: Sequence[WatchScope], entity_id: int | None = None, brief: bool = False
+    ) -> Iterator[list[WatchRow]]:
+        """The claims of the scopes with what a watch-list item shows (`brief`: only what ranks it, see
+        WatchRow), in chunks of about CHUNK and in no particular order; with `entity_id`, only claims
+        naming that entity."""
+
+        def where(t: Any, chosen: Sequence[WatchScope] = scopes) -> list[Any]:
+            return [or_(*(x.where(t) for x in chosen)), *_naming_where(t, entity_id)]
+
+        if s.get_bind().dialect.name == "sqlite":  # one pass per scope, through its index
+            for x in scopes:
+                yield from _watch_chunks(s, lambda t, x=x: where(t, [x]), {x.kind}, brief)
+        else:  # one pass over them all
+            yield from _watch_chunks(s, where, {x.kind for x in scopes}, brief)
+
+    @staticmethod
+    def stale_claims(
+        s: Session, before: datetime, entity_id: int | None = None, brief: bool = False
+    ) -> Iterator[list[WatchRow]]:
+        """Facts still `reported`, last seen before `before`, whose asserting and supporting evidence all
+        comes from one publisher (with `entity_id`, those naming that entity), as `watch_claims` gives
+        claims."""
+        one = _one_publisher_sql if s.get_bind().dialect.name == "sqlite" else _one_publisher_in
+
+        def stale(t: Any) -> list[Any]:
+            return [*_stale_where(t, before, entity_id), one(t)]
+
+        yield from _watch_chunks(s, stale, {Kind.fact.value}, brief)
+
+    @staticmethod
+    def newest_stale(s: Session, before: datetime, count: int, entity_id: int | None = None) -> list[int]:
+        """The ids of the `count` stale claims (as `stale_claims` chooses them) last seen most recently,
+        newest first (ties: the later claim). Read newest first a page at a time, each page's claims
+        checked for a single publisher, so that this costs about `count` claims, not all of them."""
+        picked: list[int] = []
+        after: tuple[datetime, int] | None = None
+        while len(picked) < count:
+            page = select(CLAIM.c.id, CLAIM.c.last_seen).where(*_stale_where(CLAIM, before, entity_id))
+            if after is not None:
+                page = page.where(
+                    or_(
+                        CLAIM.c.last_seen < after[0],
+                        and_(CLAIM.c.last_seen == after[0], CLAIM.c.id < after[1]),
+                    )
+                )
+            size = min(CHUNK, max(2 * (count - len(picked)), 100))
+            rows = s.execute(page.order_by(CLAIM.c.last_seen.desc(), CLAIM.c.id.desc()).limit(size)).all()
+            if not rows:
+                break
+            single = set(
+                s.execute(
+                    _one_publisher_claims().where(EVIDENCE.c.claim_id.in_([r[0] for r in rows]))
+                ).scalars()
             )
-            return [f"{t} ({p}, {d.date().isoformat() if d else 'undated'})" for t, p, d in rows]
+            picked += [r[0] for r in rows if r[0] in single][: count - len(picked)]
+            after = (rows[-1][1], rows[-1][0])
+        return picked
+
+    @staticmethod
+    def watch_rows(s: Session, claim_ids: Iterable[int], brief: bool = False) -> Iterator[list[WatchRow]]:
+        """These claims (of any kind), as `watch_claims` gives claims, in chunks of at most CHUNK."""
+        kinds = {Kind.question.value, Kind.watch.value}
+        for chunk in _chunks(sorted(set(claim_ids))):
+            yield from _watch_chunks(s, lambda t, chunk=chunk: [t.c.id.in_(chunk)], kinds, brief)
 
     def neighbourhood(self, entity_id: int, depth: int) -> set[int]:
         """Claims within `depth` hops of an entity (entity -> claims naming it -> their entities -> ...)."""
@@ -1136,6 +1308,291 @@ def _cursor(s: Session) -> Any:
 
 def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
+
+
+PIECE = 1 << 20  # characters of an aggregated list of ids parsed at a time
+
+
+def _naming_where(t: Any, entity_id: int | None) -> list[Any]:
+    """Conditions keeping a claim table's rows to the claims naming the entity, when there is one."""
+    if entity_id is None:
+        return []
+    named = select(MENTION.c.claim_id).where(MENTION.c.entity_id == entity_id, MENTION.c.role != "context")
+    return [t.c.id.in_(named)]
+
+
+def _stale_where(t: Any, before: datetime, entity_id: int | None) -> list[Any]:
+    """Facts still reported, last seen before `before` (naming the entity, with one)."""
+    return [
+        t.c.kind == Kind.fact.value,
+        t.c.state == State.reported.value,
+        t.c.last_seen < before,
+        *_naming_where(t, entity_id),
+    ]
+
+
+_BACKING = [Stance.asserts.value, Stance.supports.value]
+
+
+def _one_publisher_sql(t: Any) -> Any:
+    """The claim of `t` is asserted or supported by one publisher: a subquery per claim (SQLite)."""
+    publishers = (
+        select(func.count(func.distinct(SOURCE.c.name)))
+        .select_from(EVIDENCE.join(STORY, STORY.c.id == EVIDENCE.c.story_id))
+        .join(SOURCE, SOURCE.c.id == STORY.c.source_id)
+        .where(EVIDENCE.c.claim_id == t.c.id, EVIDENCE.c.stance.in_(_BACKING))
+        .scalar_subquery()
+    )
+    return publishers == 1
+
+
+def _one_publisher_in(t: Any) -> Any:
+    """The same, as one pass over all evidence (PostgreSQL)."""
+    return t.c.id.in_(_one_publisher_claims())
+
+
+def _one_publisher_claims() -> Any:
+    """The claims that one publisher asserts or supports."""
+    return (
+        select(EVIDENCE.c.claim_id)
+        .join(STORY, STORY.c.id == EVIDENCE.c.story_id)
+        .join(SOURCE, SOURCE.c.id == STORY.c.source_id)
+        .where(EVIDENCE.c.stance.in_(_BACKING))
+        .group_by(EVIDENCE.c.claim_id)
+        .having(func.count(func.distinct(SOURCE.c.name)) == 1)
+    )
+
+
+def _watch_chunks(s: Session, where: Any, kinds: set[str], brief: bool) -> Iterator[list[WatchRow]]:
+    """The claims meeting `where` (conditions on a claim table, or an alias of it), in chunks."""
+    if s.get_bind().dialect.name == "sqlite":
+        q = _watch_select_correlated(kinds, brief).where(*where(CLAIM))
+    else:
+        q = _watch_select_joined(kinds, where, brief)
+    for rows in s.execute(q.execution_options(yield_per=CHUNK)).partitions():
+        yield _brief_rows(rows) if brief else _watch_rows(s, rows)
+
+
+def _claim_columns(brief: bool) -> list[Any]:
+    """A claim's own columns in a watch select; `brief` reads only those that rank it."""
+    if brief:
+        return [
+            CLAIM.c.id,
+            null(),
+            CLAIM.c.kind,
+            CLAIM.c.state,
+            null(),
+            _plain_time(CLAIM.c.first_seen),
+            null(),
+        ]
+    return [
+        CLAIM.c.id,
+        CLAIM.c.text,
+        CLAIM.c.kind,
+        CLAIM.c.state,
+        CLAIM.c.confidence,
+        _plain_time(CLAIM.c.first_seen),
+        _plain_time(CLAIM.c.last_seen),
+    ]
+
+
+def _plain_time(column: Any) -> Any:
+    """A UTCTime read as the plain DateTime it is stored as (UTCTime changes nothing on the way out),
+    without a Python call per value."""
+    return type_coerce(column, DateTime)
+
+
+def _pair_list(*columns: Any) -> Any:
+    """Ids as "a:b" pairs, comma-separated."""
+    pair = cast(columns[0], String).concat(":").concat(cast(columns[1], String))
+    return func.aggregate_strings(pair, ",")
+
+
+def _watch_select_correlated(kinds: set[str], brief: bool) -> Any:
+    """What an item shows of a claim, one row per claim, on SQLite: beside the claim's columns, each
+    read by a subquery from an index, the ids of the entities it names, when its latest event happened,
+    and a question's active "answers" and a triggered watch item's active "triggers" links ("link
+    id:claim id" pairs). Kind and status are tested on expressions, which no index provides: given the
+    columns, SQLite (a kb.db is never ANALYZEd) walks every link of the kind or every active one
+    instead of this claim's few."""
+    named = select(func.aggregate_strings(cast(MENTION.c.entity_id, String), ",")).where(
+        MENTION.c.claim_id == CLAIM.c.id, MENTION.c.role != "context"
+    )
+    if brief:
+        return select(*_claim_columns(brief), named.scalar_subquery())
+    latest = select(func.max(EVENT.c.at_published)).where(EVENT.c.claim_id == CLAIM.c.id)
+
+    def acting(kind: LinkKind, when: Any) -> Any:
+        links = select(_pair_list(LINK.c.id, LINK.c.src_id)).where(
+            LINK.c.dst_id == CLAIM.c.id,
+            LINK.c.kind.concat("") == kind.value,
+            LINK.c.status.concat("").in_(_ACTIVE),
+        )
+        return case((when, links.scalar_subquery()))
+
+    answers = triggers = null()
+    if Kind.question.value in kinds:
+        answers = acting(LinkKind.answers, CLAIM.c.kind == Kind.question.value)
+    if Kind.watch.value in kinds:
+        triggered = and_(CLAIM.c.kind == Kind.watch.value, CLAIM.c.state == State.triggered.value)
+        triggers = acting(LinkKind.triggers, triggered)
+    return select(
+        *_claim_columns(brief),
+        named.scalar_subquery(),
+        _plain_time(latest.scalar_subquery()),
+        answers,
+        triggers,
+    )
+
+
+def _watch_select_joined(kinds: set[str], where: Any, brief: bool) -> Any:
+    """The columns of `_watch_select_correlated`, on PostgreSQL: each aggregate is computed in one pass
+    over its table for all the claims meeting `where` and joined by hash, which its planner does far
+    better than a subquery per claim."""
+
+    def scoped(table: Any, column: Any, *conditions: Any) -> tuple[Any, list[Any]]:
+        """`table` joined to the claims in scope on `column`, and the conditions."""
+        k = CLAIM.alias()
+        return table.join(k, k.c.id == column), [*where(k), *conditions]
+
+    source, conditions = scoped(MENTION, MENTION.c.claim_id, MENTION.c.role != "context")
+    named = (
+        select(MENTION.c.claim_id.label("id"), func.aggregate_strings(cast(MENTION.c.entity_id, String), ","))
+        .select_from(source)
+        .where(*conditions)
+        .group_by(MENTION.c.claim_id)
+        .subquery()
+    )
+    joined = CLAIM.outerjoin(named, named.c.id == CLAIM.c.id)
+    columns = [*_claim_columns(brief), list(named.c)[1]]
+    if brief:
+        return select(*columns).select_from(joined).where(*where(CLAIM))
+    source, conditions = scoped(EVENT, EVENT.c.claim_id)
+    latest = (
+        select(EVENT.c.claim_id.label("id"), func.max(EVENT.c.at_published).label("at"))
+        .select_from(source)
+        .where(*conditions)
+        .group_by(EVENT.c.claim_id)
+        .subquery()
+    )
+    joined = joined.outerjoin(latest, latest.c.id == CLAIM.c.id)
+    columns.append(_plain_time(latest.c.at))
+    for kind, claim_kind in ((LinkKind.answers, Kind.question), (LinkKind.triggers, Kind.watch)):
+        if claim_kind.value not in kinds:
+            columns.append(null())
+            continue
+        source, conditions = scoped(
+            LINK, LINK.c.dst_id, LINK.c.kind == kind.value, LINK.c.status.in_(_ACTIVE)
+        )
+        links = (
+            select(LINK.c.dst_id.label("id"), _pair_list(LINK.c.id, LINK.c.src_id).label("pairs"))
+            .select_from(source)
+            .where(*conditions)
+            .group_by(LINK.c.dst_id)
+            .subquery()
+        )
+        joined = joined.outerjoin(links, links.c.id == CLAIM.c.id)
+        columns.append(links.c.pairs)
+    return select(*columns).select_from(joined).where(*where(CLAIM))
+
+
+_ACTIVE = sorted(str(x) for x in ACTIVE_LINK)
+
+
+def _brief_rows(rows: Sequence[Any]) -> list[WatchRow]:
+    return [WatchRow(r[0], "", r[2], r[3], 0.0, r[5], None, _ids(r[7]), (), (), None) for r in rows]
+
+
+def _watch_rows(s: Session, rows: Sequence[Any]) -> list[WatchRow]:
+    """The claims of `rows` (of a watch select, at most CHUNK of them), with the texts of the claims
+    answering a question (by claim id) and the stories whose facts touched a triggered watch item (in
+    the order they did, each story once)."""
+    answering: dict[int, list[int]] = {}
+    touching: dict[int, list[int]] = {}
+    for r in rows:
+        if r[9] and r[2] == Kind.question.value:
+            answering[r[0]] = sorted(src for _, src in _pairs_of(r[9]))
+        if r[10] and r[2] == Kind.watch.value and r[3] == State.triggered.value:
+            touching[r[0]] = [src for _, src in sorted(_pairs_of(r[10]))]
+    texts = _claim_texts(s, {src for srcs in answering.values() for src in srcs})
+    stories = _claim_stories(s, {src for srcs in touching.values() for src in srcs})
+    answers = {cid: tuple(texts.get(src, "") for src in srcs) for cid, srcs in answering.items()}
+    touched = {cid: _story_lines(stories, srcs) for cid, srcs in touching.items()}
+    return [
+        WatchRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            _ids(r[7]),
+            answers.get(r[0], ()),
+            touched.get(r[0], ()),
+            r[8],
+        )
+        for r in rows
+    ]
+
+
+@lru_cache(maxsize=65536)
+def _ids(text: str | None) -> tuple[int, ...]:
+    """The ids of a comma-separated list (the claims of a story often name the same entities)."""
+    return tuple(int(x) for x in text.split(",")) if text else ()
+
+
+def _pairs_of(text: str) -> Iterator[tuple[int, int]]:
+    for pair in text.split(","):
+        a, b = pair.split(":")
+        yield int(a), int(b)
+
+
+def _story_lines(
+    stories: Mapping[int, tuple[str, str, datetime | None]], claim_ids: list[int]
+) -> tuple[str, ...]:
+    """ "title (outlet, date)" of each claim's story, each story once."""
+    seen: set[tuple[str, str, datetime | None]] = set()
+    lines = []
+    for cid in claim_ids:
+        story = stories.get(cid)
+        if story is not None and story not in seen:
+            seen.add(story)
+            title, publisher, published = story
+            lines.append(f"{title} ({publisher}, {published.date().isoformat() if published else 'undated'})")
+    return tuple(lines)
+
+
+def _claim_texts(s: Session, claim_ids: Iterable[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for chunk in _chunks(sorted(claim_ids)):
+        out.update(_pairs(s.execute(select(CLAIM.c.id, CLAIM.c.text).where(CLAIM.c.id.in_(chunk)))))
+    return out
+
+
+def _claim_stories(s: Session, claim_ids: Iterable[int]) -> dict[int, tuple[str, str, datetime | None]]:
+    """Each claim's story: (title, outlet, publication date)."""
+    out: dict[int, tuple[str, str, datetime | None]] = {}
+    for chunk in _chunks(sorted(claim_ids)):
+        for cid, title, publisher, published in s.execute(
+            select(CLAIM.c.id, STORY.c.title, SOURCE.c.name, STORY.c.published)
+            .join(STORY, STORY.c.id == CLAIM.c.story_id)
+            .join(SOURCE, SOURCE.c.id == STORY.c.source_id)
+            .where(CLAIM.c.id.in_(chunk))
+        ):
+            out[cid] = (title, publisher, published)
+    return out
+
+
+def _id_pieces(text: str | None) -> Iterator[set[int]]:
+    """The distinct ids of a comma-separated list, read about PIECE characters at a time."""
+    text = text or ""
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find(",", start + PIECE) if end - start > PIECE else -1
+        stop = end if stop < 0 else stop
+        yield {int(x) for x in set(text[start:stop].split(","))}
+        start = stop + 1
 
 
 def _pairs(rows: Iterable[Any]) -> dict:

@@ -7,13 +7,15 @@ import io
 import json
 
 from helpers import ROOT, brief
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_matching import ANTHROPIC_Q, BASE, REVENUE_Q, follow_up
 from typer.testing import CliRunner
 
-from kb import pipeline
+from kb import pipeline, render
 from kb.cli import app
 from kb.diff import now
-from kb.export.csv import safe_cell
+from kb.export.csv import FORMULA_PREFIXES, safe_cell, write_csv
 from kb.watch import watchlist
 
 ANSWER = "Microsoft will offer Anthropic models in China from next year."
@@ -167,3 +169,101 @@ def test_watch_close_from_the_command_line(sqlite_url, tmp_path):
     assert _run(sqlite_url, "watch", "close", str(watch["claim_id"]), "--because", "done").exit_code == 0
     items = json.loads(_run(sqlite_url, "watchlist", "-f", "json").stdout)
     assert watch["id"] not in {i["id"] for i in items}
+
+
+# ------------------------------------------------------------------------------- bounds and writers
+
+
+def _ingested(url: str, tmp_path) -> list[dict]:  # type: ignore[no-untyped-def]
+    (tmp_path / "base.txt").write_text(BASE, encoding="utf-8")
+    assert _run(url, "ingest", str(tmp_path / "base.txt")).exit_code == 0
+    every = _run(url, "watchlist", "-f", "json", "--limit", "0")
+    assert every.exit_code == 0 and not every.stderr
+    return json.loads(every.stdout)
+
+
+def test_a_limit_lists_the_items_of_highest_priority_and_says_so_on_stderr(sqlite_url, tmp_path):
+    every = _ingested(sqlite_url, tmp_path)
+    assert len(every) > 5
+    top = _run(sqlite_url, "watchlist", "-f", "json", "--limit", "3")
+    assert json.loads(top.stdout) == every[:3]
+    assert (
+        top.stderr == f"note: listed the 3 items of highest priority of {len(every)} (--limit 0 lists all)\n"
+    )
+    table = _run(sqlite_url, "watchlist", "--limit", "2")
+    assert f"watch-list (showing 2 of {len(every)})" in table.stdout and not table.stderr
+    assert "showing" not in _run(sqlite_url, "watchlist").stdout  # a small list is shown whole
+
+
+def test_exports_list_a_bounded_number_of_items_unless_told_otherwise(sqlite_url, tmp_path, monkeypatch):
+    every = _ingested(sqlite_url, tmp_path)
+    monkeypatch.setattr("kb.cli.watch.WATCH_EXPORT_LIMIT", 4)
+    rows = list(csv.DictReader(io.StringIO(_run(sqlite_url, "watchlist", "-f", "csv").stdout)))
+    assert [r["id"] for r in rows] == [i["id"] for i in every[:4]]
+    md = _run(sqlite_url, "watchlist", "-f", "md")
+    assert md.stdout.count("\n- **") == 4 and "--limit 0 lists all" in md.stderr
+    assert len(
+        list(csv.DictReader(io.StringIO(_run(sqlite_url, "watchlist", "-f", "csv", "--limit", "0").stdout)))
+    ) == len(every)
+
+
+def test_the_stale_limit_keeps_the_stale_claims_last_seen_most_recently(sqlite_url, tmp_path):
+    every = _ingested(sqlite_url, tmp_path)
+    stale = [i for i in every if i["type"] == "stale"]
+    assert len(stale) > 1
+    one = _run(sqlite_url, "watchlist", "-f", "json", "--limit", "0", "--stale-limit", "1")
+    kept = [i for i in json.loads(one.stdout) if i["type"] == "stale"]
+    assert len(kept) == 1 and kept[0] in stale
+    assert "the 1 stale claims last seen most recently (--stale-limit 0 lists all)" in one.stderr
+    assert _run(sqlite_url, "watchlist", "--stale-limit", "-1").exit_code == 2
+
+
+def test_json_and_markdown_written_an_item_at_a_time_read_as_the_whole_list_would(sqlite_url, tmp_path):
+    every = _ingested(sqlite_url, tmp_path)
+    assert _run(sqlite_url, "watchlist", "-f", "json", "--limit", "0").stdout == render.to_json(every) + "\n"
+    md = _run(sqlite_url, "watchlist", "-f", "md", "--limit", "0").stdout
+    assert md == render.watchlist_md(every) + "\n"
+    assert md.index("## Open questions") < md.index("## Watch items") < md.index("## Monitored entities")
+
+
+_VALUES = st.one_of(
+    st.text(),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.lists(st.one_of(st.text(), st.integers(), st.floats())),
+    st.dictionaries(st.text(), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.dictionaries(st.text(), _VALUES, max_size=5), _VALUES), max_size=4))
+def test_a_json_array_is_written_as_to_json_writes_it(rows):
+    out = io.StringIO()
+    render.write_json_array(out, rows)
+    assert out.getvalue() == render.to_json(rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["id", "text", "a,b", 'q"', ""]), min_size=1, max_size=4, unique=True),
+    st.lists(st.dictionaries(st.text(), st.one_of(st.text(), st.integers(), st.none(), st.lists(st.text())))),
+    st.lists(st.text(alphabet="\",\r\n =+-@\t'ab", max_size=6)),
+)
+def test_csv_is_written_as_the_csv_module_writes_it(columns, rows, texts):
+    rows = [*rows, *({c: t for c in columns} for t in texts)]
+    out = io.StringIO()
+    write_csv(out, columns, rows)
+    expected = io.StringIO()
+    writer = csv.writer(expected)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([safe_cell(row.get(c)) for c in columns])
+    assert out.getvalue() == expected.getvalue()
+
+
+@given(st.one_of(st.text(), st.integers(), st.none(), st.lists(st.text())))
+def test_a_cell_is_neutralised_exactly_when_it_starts_like_a_formula(value):
+    text = "" if value is None else "; ".join(value) if isinstance(value, list) else str(value)
+    assert safe_cell(value) == (f"'{text}" if text.startswith(FORMULA_PREFIXES) else text)
