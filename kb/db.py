@@ -189,8 +189,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
-    # 64 MiB of page cache instead of SQLite's 2 MiB: a large KB's indexes stay in memory between stories.
-    cur.execute("PRAGMA cache_size=-65536")
+    # 16 MiB of page cache instead of SQLite's 2 MiB: the hot pages of a large KB's indexes stay in memory
+    # between batches (more buys no speed: the operating system caches the file too, outside kb's memory).
+    cur.execute("PRAGMA cache_size=-16384")
     cur.close()
 
 

@@ -60,7 +60,7 @@ MAX_FEATURES = 40_000  # claims with their matching features (about 2 kB each)
 MAX_COUNTS = 300_000  # counters
 MAX_KEYS = 100_000  # terms or entities with their newest claims
 MAX_VIEW = 40_000  # claims with their states, links and backing
-MAX_HASHES = 100_000  # claim texts known to be stored, or not
+MAX_HASHES = 50_000  # claim texts known to be stored, or not
 FAQ_REPEAT = 0.45  # similarity from which an FAQ question is taken as its brief's own unclear question
 INITIAL = {Kind.fact: State.reported, Kind.question: State.unclear, Kind.watch: State.watching}
 OWN_STANCE = {Kind.fact: Stance.asserts, Kind.question: Stance.questions, Kind.watch: Stance.watches}
@@ -241,10 +241,20 @@ class Ingestor:
 
     def ingest_many(self, items: Iterable[tuple[ParsedStory | PreparedStory, str]]) -> Iterator[IngestResult]:
         """Store stories in order, a batch per transaction; yields each story's result once its batch
-        is stored. Another process writing at the same moment makes a batch wait or retry, not fail."""
+        is stored. Another process writing at the same moment makes a batch wait or retry, not fail.
+        If `items` raises, the stories it gave before are stored first."""
         batch: list[tuple[ParsedStory | PreparedStory, str]] = []
         started = 0.0
-        for item in items:
+        todo = iter(items)
+        while True:
+            try:
+                item = next(todo)
+            except StopIteration:
+                break
+            except Exception:
+                if batch:  # what was read before the reading failed is stored
+                    yield from self._batch(batch)
+                raise
             if not batch:
                 started = time.monotonic()
             batch.append(item)
@@ -305,6 +315,8 @@ class Ingestor:
         if len(self.counters) > MAX_COUNTS:
             self.counters.clear()
             self._counted.clear()
+        if len(self._counted) > MAX_FEATURES:
+            self._counted.clear()  # (only a shortcut: their counters are read again, or found there)
         for index in (self.postings, self.entity_claims):
             if len(index) > MAX_KEYS:
                 index.clear()

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from kb.errors import KbError
@@ -156,7 +157,11 @@ def read_all(
                 break
         if not chunk:
             return False
-        pool[turn][1].send(chunk)
+        proc, task_in, _ = pool[turn]
+        try:
+            task_in.send(chunk)
+        except OSError:  # (its end of the pipe is closed)
+            raise _stopped(proc) from None
         queued.append(turn)
         turn = (turn + 1) % len(pool)
         return True
@@ -169,7 +174,11 @@ def read_all(
             if not isinstance(head, int):
                 yield head
                 continue
-            done: list[Read] = pickle.loads(pool[head][2].recv_bytes())
+            proc, _, results = pool[head]
+            try:
+                done: list[Read] = pickle.loads(results.recv_bytes())
+            except EOFError:
+                raise _stopped(proc) from None
             submit()
             yield from done
     finally:
@@ -180,6 +189,14 @@ def read_all(
             proc.join(timeout=5)
             if proc.is_alive():
                 proc.kill()
+
+
+def _stopped(proc: BaseProcess) -> KbError:
+    proc.join(timeout=5)
+    return KbError(
+        f"a reader process stopped (exit code {proc.exitcode}); the stories read before it are stored",
+        hint="run the ingest again to read the rest (KB_WORKERS=0 reads in this process)",
+    )
 
 
 def default_workers(documents: int) -> int:

@@ -240,3 +240,38 @@ def test_reader_workers_end_with_a_killed_ingest(tmp_path, corpus):
     while time.time() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
         time.sleep(0.1)
     assert not any(Path(f"/proc/{w}").exists() for w in workers)
+
+
+def test_stories_read_before_reading_fails_are_stored(tmp_path, corpus):
+    store = Store(f"sqlite:///{tmp_path / 'k.db'}")
+    ingestor = Ingestor(store, batch=50)
+
+    def items():
+        for name, body in corpus[:3]:
+            yield read_brief(body), name
+        raise OSError("the disk went away")
+
+    results = []
+    with pytest.raises(OSError, match="disk went away"):
+        for result in ingestor.ingest_many(items()):
+            results.append(result)
+    assert len(results) == 3 and store.stats()["stories"] == 3
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_a_reader_process_that_dies_is_a_clear_error(tmp_path, corpus):
+    import signal
+
+    from kb.errors import KbError
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for i, (name, body) in enumerate(corpus * 2):
+        (folder / f"{i:04d}-{name}").write_text(body.replace("Published", f"Copy {i}\n\nPublished"), "utf-8")
+    reads = read_all(sources([str(folder)]), "auto", 1, set, ahead=8)
+    assert next(reads).error is None
+    (worker,) = [c for c in _children(os.getpid()) if "spawn_main" in _cmdline(c)]
+    os.kill(worker, signal.SIGKILL)
+    with pytest.raises(KbError, match="reader process stopped"):
+        for _ in reads:
+            pass
