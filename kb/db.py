@@ -10,12 +10,13 @@ they are imported only to create or upgrade a schema, so that `kb entity` (which
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from kb.errors import StoreError
 
@@ -205,6 +206,20 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("kb_write") else "BEGIN")
 
 
+def _open(engine: Engine, attempts: int = 50) -> None:
+    """Bring the schema up to date. SQLite answers "database is locked" without waiting while a new
+    file's journal is set up by another process opening it at the same moment: that is retried."""
+    for attempt in range(attempts):
+        try:
+            migrate(engine)
+            return
+        except OperationalError as exc:
+            if engine.dialect.name != "sqlite" or "locked" not in str(exc.orig) or attempt == attempts - 1:
+                raise
+            engine.dispose()
+            time.sleep(0.1)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`, with the schema in place."""
     url = normalise_url(url)
@@ -215,7 +230,7 @@ def make_engine(url: str) -> Engine:
             event.listen(engine, "begin", _sqlite_begin)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-        migrate(engine)
+        _open(engine)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc)
         raise StoreError(

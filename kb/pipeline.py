@@ -23,6 +23,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -56,10 +57,10 @@ __all__ = ["Change", "IngestResult", "Ingestor", "Summary", "decide", "review", 
 RETRIES = 5  # attempts at one batch when another writer got there first
 MAX_LINKS_PER_KIND = 3  # links of one kind an incoming claim may make
 # What an ingest keeps in memory between batches, at most (beyond, that part is read again).
-MAX_FEATURES = 40_000  # claims with their matching features (about 2 kB each)
+MAX_FEATURES = 30_000  # claims with their matching features (about 2 kB each)
 MAX_COUNTS = 300_000  # counters
 MAX_KEYS = 100_000  # terms or entities with their newest claims
-MAX_VIEW = 40_000  # claims with their states, links and backing
+MAX_VIEW = 25_000  # claims with their states, links and backing
 MAX_HASHES = 50_000  # claim texts known to be stored, or not
 FAQ_REPEAT = 0.45  # similarity from which an FAQ question is taken as its brief's own unclear question
 INITIAL = {Kind.fact: State.reported, Kind.question: State.unclear, Kind.watch: State.watching}
@@ -195,6 +196,17 @@ class _Story:
         return self.published or self.now
 
 
+def _give_back() -> None:
+    """Return the memory of a dropped cache to the system. The C allocator keeps freed pages for reuse, and
+    a cache's objects lie between ones that live on, so without this an ingest's memory grows with every
+    cache it drops and refills, long after each cache stopped growing."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)  # (glibc; not on musl)
+
+
 class Ingestor:
     """Stores stories, resolving entities and matching claims against the KB, in batches."""
 
@@ -310,20 +322,27 @@ class Ingestor:
             self._forget(keep_features=True)  # another process stored stories (claims never change)
         elif marks[2] != self._marks[2]:
             self.view.clear()  # an analyst decided on claims or links
-        if len(self._features) > MAX_FEATURES:
-            self._features = {}
+        dropped = False
+        if len(self._features) > MAX_FEATURES:  # the older half goes: newer claims are likelier candidates
+            kept = list(self._features.items())[len(self._features) // 2 :]
+            self._features, dropped = dict(kept), True
         if len(self.counters) > MAX_COUNTS:
             self.counters.clear()
             self._counted.clear()
+            dropped = True
         if len(self._counted) > MAX_FEATURES:
             self._counted.clear()  # (only a shortcut: their counters are read again, or found there)
         for index in (self.postings, self.entity_claims):
             if len(index) > MAX_KEYS:
                 index.clear()
+                dropped = True
         if len(self.view) > MAX_VIEW:
             self.view.clear()
+            dropped = True
         if len(self._hashes_read) > MAX_HASHES:
-            self._hashes, self._hashes_read = {}, set()
+            self._hashes, self._hashes_read, dropped = {}, set(), True
+        if dropped:
+            _give_back()
         return marks
 
     def _resolver_for(self, s: Session) -> Resolver:
