@@ -197,9 +197,9 @@ class _Story:
 
 
 def _give_back() -> None:
-    """Return the memory of a dropped cache to the system. The C allocator keeps freed pages for reuse, and
-    a cache's objects lie between ones that live on, so without this an ingest's memory grows with every
-    cache it drops and refills, long after each cache stopped growing."""
+    """Hand the memory of a dropped cache back to the system: the C allocator would keep the freed pages
+    for reuse (a few tens of MB by the middle of a long ingest; Python's own small-object arenas that
+    still hold a live object stay whatever is done)."""
     if sys.platform.startswith("linux"):
         import ctypes
 
