@@ -28,12 +28,18 @@ def locate(claims: list[dict], needle: str) -> dict:
 
 
 def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="kb-heldout-") as folder:
+        return score(folder)
+
+
+def score(folder: str) -> int:
+    """Ingest the seed and then each held-out follow-up into a new KB in `folder`; print the figures."""
     spec = json.loads((HERE / "expected.json").read_text(encoding="utf-8"))
     seed = (HERE / spec["seed"]).resolve()
     if not seed.exists():
         print(f"skipped: {seed} is not there (../shared missing)")
         return 0
-    store = Store(f"sqlite:///{tempfile.mkdtemp(prefix='kb-heldout-')}/kb.db")
+    store = Store(f"sqlite:///{folder}/kb.db")
     ingestor = Ingestor(store)
 
     def ingest(path: Path) -> None:
