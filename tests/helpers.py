@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from textwrap import dedent
 
@@ -72,3 +76,33 @@ def brief(
         "Continue reading",
     ]
     return dedent("\n".join(parts)) + "\n"
+
+
+PG_ADMIN = os.environ.get("KB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _pg_admin():  # type: ignore[no-untyped-def]
+    import psycopg
+
+    try:
+        return psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("KB_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {str(exc).splitlines()[0]}")
+
+
+@contextmanager
+def pg_database() -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database with a random name, dropped afterwards (the test skips, or
+    fails under KB_REQUIRE_POSTGRES, when the server is unreachable)."""
+    from sqlalchemy.engine import make_url
+
+    name = f"kb_test_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

@@ -195,6 +195,14 @@ def test_kb_ingest_with_reader_workers_leaves_no_process_behind(tmp_path, corpus
     assert outputs[0] == outputs[1] and outputs[0]["stories"] == 30
 
 
+def _copies(folder: Path, corpus: list[tuple[str, str]]) -> Path:
+    """The stories as files, each made distinct (a line of its own), so none is a duplicate."""
+    folder.mkdir()
+    for i, (name, body) in enumerate(corpus):
+        (folder / f"{i:04d}-{name}").write_text(body.replace("Published", f"Copy {i}\n\nPublished"), "utf-8")
+    return folder
+
+
 def _cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
@@ -219,10 +227,7 @@ def test_reader_workers_end_with_a_killed_ingest(tmp_path, corpus):
     import signal
     import time
 
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for i, (name, body) in enumerate(corpus * 3):
-        (folder / f"{i:04d}-{name}").write_text(body.replace("Published", f"Copy {i}\n\nPublished"), "utf-8")
+    folder = _copies(tmp_path / "corpus", corpus * 3)
     env = dict(
         os.environ, KB_DATABASE_URL=f"sqlite:///{tmp_path / 'k.db'}", KB_WORKERS="1", KB_PARALLEL_FROM="1"
     )
@@ -264,10 +269,7 @@ def test_a_reader_process_that_dies_is_a_clear_error(tmp_path, corpus):
 
     from kb.errors import KbError
 
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for i, (name, body) in enumerate(corpus * 2):
-        (folder / f"{i:04d}-{name}").write_text(body.replace("Published", f"Copy {i}\n\nPublished"), "utf-8")
+    folder = _copies(tmp_path / "corpus", corpus * 2)
     reads = read_all(sources([str(folder)]), "auto", 1, set, ahead=8)
     assert next(reads).error is None
     (worker,) = [c for c in _children(os.getpid()) if "spawn_main" in _cmdline(c)]

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import os
 import re
 import sys
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, pg_database
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from kb import pipeline, watch
 from kb.models import ACTIVE_LINK, KNOWN, ClaimLink, Entity, Event, Evidence, Mention, Source, Story
@@ -251,36 +249,15 @@ def demo(store: Store) -> Store:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def generated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """200 generated stories, ingested once per backend for the tests that only read them."""
-    admin, name = None, ""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('generated') / 'kb.db'}"
-    else:  # as conftest's pg_url does, for the whole module
-        admin, name = _pg_admin(), f"kb_test_{uuid.uuid4().hex[:12]}"
-        admin.execute(f'CREATE DATABASE "{name}"')
-        url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-    try:
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('generated') / 'kb.db'}"
+        else:  # as conftest's pg_url, for the whole module
+            url = stack.enter_context(pg_database())
         store = Store(url)
         _ingest_all(store, _generated(200))
         yield store
         store.engine.dispose()
-    finally:
-        if admin is not None:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
-
-
-PG_ADMIN = os.environ.get("KB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def _pg_admin():  # type: ignore[no-untyped-def]
-    import psycopg
-
-    try:
-        return psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        if os.environ.get("KB_REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL is required but unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {str(exc).splitlines()[0]}")
 
 
 def _entity_ids(store: Store) -> list[int]:
