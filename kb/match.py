@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
-from kb.text import STOP, fold, split_attribution, strip_hedges, wanted_answers
+from kb.text import SENTENCES, STOP, fold, split_attribution, strip_hedges, wanted_answers
 
 # Words that carry a question's wanted answer type rather than its topic; they count half in coverage.
 CUE_WORDS = frozenset(
@@ -329,7 +329,7 @@ def _scaled(text: str) -> float | None:
     return value
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=SENTENCES)
 def figures_of(text: str) -> tuple[Figure, ...]:
     """Money, percentages, durations, dates and counts in a sentence."""
     t = fold(text)
@@ -349,7 +349,7 @@ def figures_of(text: str) -> tuple[Figure, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=SENTENCES)
 def is_negated(text: str) -> bool:
     return bool(NEGATION.search(fold(split_attribution(text)[0])))
 
@@ -605,13 +605,13 @@ def _settles(q: Features, f: Features, topic: list[str], coverage: float, weight
     return partial
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=SENTENCES)
 def _alternatives(question: str) -> tuple[frozenset[str], ...]:
     """The terms of each alternative of a yes/no question ("whether X or Y")."""
     return tuple(terms_of(part) for part in re.split(r"\bor\b", _whether(question)))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=SENTENCES)
 def _speaks(text: str) -> bool:
     return bool(_SPEECH.search(fold(text)))
 
@@ -721,7 +721,7 @@ def aside_clauses(question: str) -> list[str]:
     return _BEYOND.findall(question)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=SENTENCES)
 def excluded_terms(question: str) -> frozenset[str]:
     """Terms of the question's "beyond X" clauses."""
     found = aside_clauses(strip_hedges(question))

@@ -25,6 +25,12 @@ _DASHES = str.maketrans(
     {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"}
 )
 _FOLD = {**_QUOTES, **_DASHES}
+
+# Entries kept by the caches of work on whole sentences. A story's sentences come back while it is
+# prepared and matched, and a repeated claim's text comes back later, but most sentences are seen once:
+# more entries buy no speed, and at a few hundred bytes each they would add tens of MB to every process
+# of an ingest.
+SENTENCES = 4096
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 
@@ -48,7 +54,7 @@ def tidy(text: str) -> str:
     return _SPACE.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=SENTENCES)
 def fold(text: str) -> str:
     """Case, quote, dash and compatibility folding for comparisons (never for display)."""
     if text.isascii():  # (compatibility forms, curly quotes and dashes are not ASCII)
@@ -125,7 +131,7 @@ def is_hedged(text: str) -> bool:
     return bool(_hedges(with_filler=False).search(fold(text)))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=SENTENCES)
 def strip_hedges(text: str) -> str:
     """The question a hedged sentence asks, without the hedge ("X is not disclosed" -> "X")."""
     return _SPACE.sub(" ", _hedges(with_filler=True).sub(" ", fold(text))).strip(" .;,")
@@ -154,7 +160,7 @@ def _attribution() -> re.Pattern[str]:
     )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=SENTENCES)
 def split_attribution(text: str) -> tuple[str, str]:
     """(what is claimed, who it is attributed to): "X rose, according to Reuters." -> ("X rose.", "according
     to Reuters")."""
@@ -186,7 +192,7 @@ through saying statement spokesperson spokeswoman spokesman deny denies denied d
 )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=SENTENCES)
 def wanted_answers(question: str) -> frozenset[str]:
     """What kind of evidence would settle a question."""
     q = strip_hedges(question)

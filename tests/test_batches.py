@@ -5,6 +5,7 @@ the order in which stories arrive does."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -134,6 +135,36 @@ def test_a_bad_story_in_a_batch_fails_alone(store, corpus, monkeypatch):
     with store.engine.connect() as c:  # and nothing of it is left behind
         paths = {r[0] for r in c.execute(text("SELECT path FROM story"))}
     assert bad not in paths
+
+
+def test_an_ingest_eases_the_garbage_collector_and_gives_it_back(store, corpus, monkeypatch):
+    monkeypatch.setattr(pipeline, "FULL_COLLECTION_EVERY", 2)
+    before = gc.get_threshold()
+    assert before != pipeline.EASED_THRESHOLDS
+    full: list[int] = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            full.append(1)
+
+    gc.callbacks.append(count)
+    try:
+        during = [
+            gc.get_threshold()
+            for _ in Ingestor(store, batch=5).ingest_many((read_brief(b), n) for n, b in corpus[:20])
+        ]
+    finally:
+        gc.callbacks.remove(count)
+    assert set(during) == {pipeline.EASED_THRESHOLDS}
+    assert gc.get_threshold() == before
+    assert len(full) >= 2  # a full collection every second batch of four
+    # A caller that stops reading results early gets the collector back as it was, too.
+    results = Ingestor(store, batch=5).ingest_many((read_brief(b), n) for n, b in corpus[20:40])
+    next(results)
+    assert gc.get_threshold() == pipeline.EASED_THRESHOLDS
+    results.close()
+    assert gc.get_threshold() == before
+    assert store.stats()["stories"] == 25  # (the four batches, and the one the early stop read)
 
 
 def test_a_question_whose_answers_contradict_each_other_stays_disputed(store, ingest):
