@@ -839,11 +839,13 @@ class Ingestor:
         for i, c in enumerate(candidates):
             if c.kind not in related or (near.isdisjoint(c.entities) and near.isdisjoint(c.context)):
                 continue
-            if c.kind == new.kind and not match.may_contradict(new, c):
+            if c.kind == new.kind:
                 shared = new.heads & c.heads
-                if len(shared) >= 2:  # (fewer: not a repeat, see match.best_match)
+                if len(shared) < 2:
+                    continue  # neither a repeat nor a contradiction (see match.best_match)
+                if not match.may_contradict(new, c):
                     repeats.append((match.repeat_bound(new, c, shared, weights), i, c))
-                continue
+                    continue
             m = best(new, c, kinds, weights)
             if m is not None and m.score >= suggest:
                 found.append((i, m))
