@@ -21,6 +21,7 @@ import getpass
 import json
 import os
 import sys
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -211,19 +212,34 @@ def _give_back() -> None:
             ctypes.CDLL("libc.so.6").malloc_trim(0)  # (glibc; not on musl)
 
 
+class _Easing:
+    """How many ingests are running in this process, and the collector's thresholds before the first."""
+
+    lock = threading.Lock()
+    running = 0
+    before: tuple[int, ...] = ()
+
+
 @contextmanager
 def _collector_eased() -> Iterator[None]:
     """Cyclic garbage collection seldom, for the time of an ingest. An ingest's caches hold hundreds of
     thousands of objects, which each full collection walks: at Python's default thresholds, several
     times a batch and a fifth of the ingest's time. An ingest makes almost no cyclic garbage (its objects
     are freed when the last reference goes); a full collection every FULL_COLLECTION_EVERY batches frees
-    what there is. The thresholds are given back afterwards."""
-    before = gc.get_threshold()
-    gc.set_threshold(*EASED_THRESHOLDS)
+    what there is. The thresholds are given back when the last running ingest ends, in whatever order
+    several end."""
+    with _Easing.lock:
+        if _Easing.running == 0:
+            _Easing.before = gc.get_threshold()
+            gc.set_threshold(*EASED_THRESHOLDS)
+        _Easing.running += 1
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _Easing.lock:
+            _Easing.running -= 1
+            if _Easing.running == 0:
+                gc.set_threshold(*_Easing.before)
 
 
 class Ingestor:

@@ -25,14 +25,14 @@ _DASHES = str.maketrans(
     {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"}
 )
 _FOLD = {**_QUOTES, **_DASHES}
+_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 
 # Entries kept by the caches of work on whole sentences. A story's sentences come back while it is
 # prepared and matched, and a repeated claim's text comes back later, but most sentences are seen once:
 # more entries buy no speed, and at a few hundred bytes each they would add tens of MB to every process
 # of an ingest.
 SENTENCES = 4096
-_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def clean_document(raw: str) -> str:
