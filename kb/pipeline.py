@@ -287,7 +287,7 @@ class Ingestor:
         """Store one story; identical content is skipped."""
         return next(self.ingest_many([(story, path)]))
 
-    def ingest_many(self, items: Iterable[tuple[ParsedStory | PreparedStory, str]]) -> Iterator[IngestResult]:
+    def ingest_many(self, items: Iterable[Item]) -> Iterator[IngestResult]:
         """Store stories in order, a batch per transaction; yields each story's result once its batch
         is stored. Another process writing at the same moment makes a batch wait or retry, not fail.
         If `items` raises, the stories it gave before are stored first. While it runs, the process's
@@ -296,7 +296,7 @@ class Ingestor:
             yield from self._ingest_many(items)
 
     def _ingest_many(self, items: Iterable[Item]) -> Iterator[IngestResult]:
-        batch: list[tuple[ParsedStory | PreparedStory, str]] = []
+        batch: list[Item] = []
         started = 0.0
         todo = iter(items)
         while True:
@@ -317,7 +317,7 @@ class Ingestor:
         if batch:
             yield from self._batch(batch)
 
-    def _batch(self, items: list[tuple[ParsedStory | PreparedStory, str]]) -> Iterator[IngestResult]:
+    def _batch(self, items: list[Item]) -> Iterator[IngestResult]:
         """Store the batch, or, if one of its stories cannot be stored, each story alone: the stories
         before the bad one are stored (and their results given) before its error is raised."""
         for attempt in range(RETRIES):
@@ -409,7 +409,7 @@ class Ingestor:
 
     # ------------------------------------------------------------------------------ one batch
 
-    def _store_batch(self, items: list[tuple[ParsedStory | PreparedStory, str]]) -> list[IngestResult]:
+    def _store_batch(self, items: list[Item]) -> list[IngestResult]:
         results: list[IngestResult] = []
         stories: list[_Story] = []
         with self.store.transaction(bulk=True) as s:
