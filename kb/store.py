@@ -263,9 +263,8 @@ class Store:
     def stories_by_hash(s: Session, hashes: Iterable[str]) -> dict[str, int]:
         out: dict[str, int] = {}
         for chunk in _chunks(sorted(set(hashes))):
-            out.update(
-                _raw(s, f"SELECT content_hash, id FROM story WHERE content_hash IN ({_marks(chunk)})", chunk)
-            )
+            where, params = _among(s, "content_hash", chunk)
+            out.update(_raw(s, f"SELECT content_hash, id FROM story WHERE {where}", params))
         return out
 
     @staticmethod
@@ -298,11 +297,9 @@ class Store:
         """(normalised text hash, kind) -> the first claim with that text."""
         out: dict[tuple[str, str], int] = {}
         for chunk in _chunks(sorted(set(hashes))):
-            sql = (
-                f"SELECT norm_hash, kind, min(id) FROM claim WHERE norm_hash IN ({_marks(chunk)}) "
-                "GROUP BY norm_hash, kind"
-            )
-            for h, kind, cid in _raw(s, sql, chunk):
+            where, params = _among(s, "norm_hash", chunk)
+            sql = f"SELECT norm_hash, kind, min(id) FROM claim WHERE {where} GROUP BY norm_hash, kind"
+            for h, kind, cid in _raw(s, sql, params):
                 out[(h, kind)] = cid
         return out
 
@@ -312,7 +309,8 @@ class Store:
         Keys never counted are left out."""
         out: dict[str, int] = {}
         for chunk in _chunks(sorted(set(keys))):
-            out.update(_raw(s, f"SELECT term, df FROM term_stat WHERE term IN ({_marks(chunk)})", chunk))
+            where, params = _among(s, "term", chunk)
+            out.update(_raw(s, f"SELECT term, df FROM term_stat WHERE {where}", params))
         return out
 
     @staticmethod
@@ -346,16 +344,17 @@ class Store:
         roles: dict[int, list[tuple[int, str]]] = {}
         rows: list[Any] = []
         for chunk in _chunks(ids):
-            marks = _marks(chunk)
+            where, params = _among(s, "claim_id", chunk)
             for cid, eid, role in _raw(
-                s, f"SELECT claim_id, entity_id, role FROM mention WHERE claim_id IN ({marks})", chunk
+                s, f"SELECT claim_id, entity_id, role FROM mention WHERE {where}", params
             ):
                 roles.setdefault(cid, []).append((eid, role))
+            where, params = _among(s, "c.id", chunk)
             rows += _raw(
                 s,
                 "SELECT c.id, c.kind, c.text, c.terms, c.story_id, s.source_id FROM claim c "
-                f"JOIN story s ON s.id = c.story_id WHERE c.id IN ({marks})",
-                chunk,
+                f"JOIN story s ON s.id = c.story_id WHERE {where}",
+                params,
             )
         out = []
         for cid, kind, text, terms, story_id, source_id in rows:
@@ -393,12 +392,12 @@ class Store:
         """Every link from or to the claims, each once, by id."""
         found: dict[int, LinkRow] = {}
         for chunk in _chunks(sorted(set(claim_ids))):
-            marks = _marks(chunk)
+            src, src_params = _among(s, "src_id", chunk)
+            dst, dst_params = _among(s, "dst_id", chunk)
             sql = (
-                "SELECT id, kind, src_id, dst_id, score, status, reason FROM claim_link "
-                f"WHERE src_id IN ({marks}) OR dst_id IN ({marks})"
+                f"SELECT id, kind, src_id, dst_id, score, status, reason FROM claim_link WHERE {src} OR {dst}"
             )
-            for r in _raw(s, sql, chunk + chunk):
+            for r in _raw(s, sql, src_params + dst_params):
                 found[r[0]] = LinkRow(*r)
         return [found[i] for i in sorted(found)]
 
@@ -422,12 +421,13 @@ class Store:
         source first gave the claim that stance."""
         out: list[tuple[int, int, str, float, int]] = []
         for chunk in _chunks(sorted(set(claim_ids))):
+            where, params = _among(s, "e.claim_id", chunk)
             out += _raw(
                 s,
                 "SELECT e.claim_id, s.source_id, e.stance, max(s.weight), min(e.id) FROM evidence e "
-                f"JOIN story s ON s.id = e.story_id WHERE e.claim_id IN ({_marks(chunk)}) "
+                f"JOIN story s ON s.id = e.story_id WHERE {where} "
                 "GROUP BY e.claim_id, s.source_id, e.stance",
-                chunk,
+                params,
             )
         out.sort(key=lambda r: r[4])
         return [(r[0], r[1], r[2], r[3]) for r in out]
@@ -439,11 +439,9 @@ class Store:
         """(id, kind, state, confidence, analyst_state, text) of each claim."""
         out: list[tuple[int, str, str, float, str | None, str]] = []
         for chunk in _chunks(sorted(set(claim_ids))):
+            where, params = _among(s, "id", chunk)
             out += _raw(
-                s,
-                "SELECT id, kind, state, confidence, analyst_state, text FROM claim "
-                f"WHERE id IN ({_marks(chunk)})",
-                chunk,
+                s, f"SELECT id, kind, state, confidence, analyst_state, text FROM claim WHERE {where}", params
             )
         return out
 
@@ -1308,6 +1306,15 @@ def _cursor(s: Session) -> Any:
 
 def _marks(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
+
+
+def _among(s: Session, column: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """`column` is one of `values`, as SQL for `_raw` and its parameters. On PostgreSQL the values go as
+    one array parameter: the statement's text, and so the plan the server keeps for it, stays the same
+    whatever their number, where a list of marks is a new statement to plan for each length."""
+    if s.get_bind().dialect.name == "postgresql":
+        return f"{column} = ANY(?)", [values]
+    return f"{column} IN ({_marks(values)})", list(values)
 
 
 PIECE = 1 << 20  # characters of an aggregated list of ids parsed at a time
