@@ -14,11 +14,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from kb.models import KNOWN
 from kb.parse.reader import documents, parse_document
 from kb.pipeline import Ingestor
 from kb.store import Store
 from kb.text import fold
+from kb.vocab import KNOWN
 
 HERE = Path(__file__).resolve().parents[1] / "tests" / "data" / "heldout"
 

@@ -6,8 +6,8 @@ import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from kb.models import Moment
 from kb.store import Store
+from kb.vocab import Moment
 
 MARK_KEY = "diff_mark"
 EPOCH = datetime(1970, 1, 1)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from kb.errors import DecisionError
-from kb.models import Kind, State
+from kb.vocab import Kind, State
 
 # Admiralty source grades -> chance that a single report from such a source is right. F ("reliability
 # cannot be judged") sits between "fairly" and "not usually" reliable.

@@ -25,8 +25,8 @@ from sqlmodel import Session
 
 from kb import lifecycle
 from kb.lifecycle import Backing, Change, Inputs
-from kb.models import ACTIVE_LINK, KNOWN, Kind, LinkKind, Stance, State
 from kb.store import LinkRow, Store
+from kb.vocab import ACTIVE_LINK, KNOWN, Kind, LinkKind, Stance, State
 
 K = TypeVar("K", str, int)
 

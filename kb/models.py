@@ -1,4 +1,4 @@
-"""SQLModel tables and enums: the knowledge graph as rows. No I/O here.
+"""SQLModel tables: the knowledge graph as rows (its vocabulary of kinds and states is kb.vocab). No I/O here.
 
 Stored state follows one rule: rows describing what sources said (story, evidence, mention) and what
 analysts decided (claim_link status, event) are never rewritten; a claim's `state` and `confidence` are a
@@ -7,9 +7,7 @@ cache of what lifecycle derives from them, and every change of that cache is an 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
@@ -30,61 +28,6 @@ class UTCTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return value
-
-
-class Kind(StrEnum):
-    fact = "fact"
-    question = "question"
-    watch = "watch"
-
-
-class State(StrEnum):
-    reported = "reported"
-    corroborated = "corroborated"
-    confirmed = "confirmed"
-    disputed = "disputed"
-    refuted = "refuted"
-    unclear = "unclear"
-    watching = "watching"
-    triggered = "triggered"
-    closed = "closed"
-
-
-KNOWN = frozenset({State.reported, State.corroborated, State.confirmed})
-
-
-class Stance(StrEnum):
-    asserts = "asserts"  # the story states the claim
-    questions = "questions"  # the story lists it as unclear
-    watches = "watches"  # the story lists it to watch
-    supports = "supports"  # another story repeats it (corroboration)
-    doubts = "doubts"  # a later story lists the known claim as unclear
-
-
-class LinkKind(StrEnum):
-    same_as = "same_as"
-    answers = "answers"
-    contradicts = "contradicts"
-    triggers = "triggers"  # a later fact touches a watch item
-
-
-class LinkStatus(StrEnum):
-    auto = "auto"
-    suggested = "suggested"
-    accepted = "accepted"
-    rejected = "rejected"
-
-
-ACTIVE_LINK = frozenset({LinkStatus.auto, LinkStatus.accepted})
-
-
-@dataclass(frozen=True)
-class Moment:
-    """A point in time on one of the two clocks: when things happened in the world ("published") or
-    when the KB learnt them ("ingested")."""
-
-    at: datetime
-    clock: str = "ingested"
 
 
 class Source(SQLModel, table=True):

@@ -38,7 +38,6 @@ from kb.errors import DecisionError, NotFound
 from kb.extract import Run
 from kb.lifecycle import Change
 from kb.memo import ClaimView, Counters, Newest
-from kb.models import ACTIVE_LINK, Kind, LinkKind, LinkStatus, Stance, State
 from kb.parse import ParsedClaim, ParsedStory
 from kb.prepare import PreparedClaim, PreparedStory, prepare
 from kb.resolve import Resolver, alias_key, load_gazetteer
@@ -53,6 +52,7 @@ from kb.settings import (
 )
 from kb.store import LinkRow, Store, utcnow
 from kb.text import content_hash
+from kb.vocab import ACTIVE_LINK, Kind, LinkKind, LinkStatus, Stance, State
 
 __all__ = ["Change", "IngestResult", "Ingestor", "Summary", "decide", "review", "summarise"]
 
@@ -67,6 +67,9 @@ MAX_VIEW = 25_000  # claims with their states, links and backing
 MAX_HASHES = 50_000  # claim texts known to be stored, or not
 EASED_THRESHOLDS = (100_000, 50, 1000)  # the collector's, during an ingest (Python's: 700, 10, 10)
 FULL_COLLECTION_EVERY = 25  # batches
+# An ingest's first batch: small, so that storing starts as soon as the first stories are read (the
+# readers go on meanwhile) rather than once a whole batch is; each batch after it is twice the one before.
+FIRST_BATCH = 25
 FAQ_REPEAT = 0.45  # similarity from which an FAQ question is taken as its brief's own unclear question
 INITIAL = {Kind.fact: State.reported, Kind.question: State.unclear, Kind.watch: State.watching}
 OWN_STANCE = {Kind.fact: Stance.asserts, Kind.question: Stance.questions, Kind.watch: Stance.watches}
@@ -299,6 +302,7 @@ class Ingestor:
         batch: list[Item] = []
         started = 0.0
         todo = iter(items)
+        size = min(self.batch, FIRST_BATCH)  # then twice as many each batch, up to self.batch
         while True:
             try:
                 item = next(todo)
@@ -311,9 +315,9 @@ class Ingestor:
             if not batch:
                 started = time.monotonic()
             batch.append(item)
-            if len(batch) >= self.batch or time.monotonic() - started >= BATCH_SECONDS:
+            if len(batch) >= size or time.monotonic() - started >= BATCH_SECONDS:
                 yield from self._batch(batch)
-                batch = []
+                batch, size = [], min(self.batch, 2 * size)
         if batch:
             yield from self._batch(batch)
 

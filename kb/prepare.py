@@ -19,10 +19,10 @@ from typing import Any
 
 from kb import match
 from kb.extract import Run, names_in, runs_of
-from kb.models import Kind
 from kb.parse import ParsedClaim, ParsedStory
 from kb.resolve import alias_key
 from kb.text import content_hash, split_attribution, text_hash, wanted_answers
+from kb.vocab import Kind
 
 
 @dataclass

@@ -23,30 +23,18 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import BindParameter, TextClause
 
 from kb.db import tally_key
+from kb.vocab import ACTIVE_LINK, Kind, State
 
 if TYPE_CHECKING:
-    from kb.models import Moment
+    from kb.vocab import Moment
 
 CHUNK = 5000  # ids per IN list (PostgreSQL takes at most 65,535 parameters in one statement)
 PROFILE_WINDOW = 2000  # the newest claims a profile reads related entities, sources and timeline from
 PROFILE_EVENTS = 200  # events in a profile's timeline: the newest ones
 RELATED = 15  # related entities in a profile
 
-# kb.models' Kind, State and ACTIVE_LINK, spelt out so that a profile does not load the models (a test
-# keeps them equal).
-KINDS = ("fact", "question", "watch")
-STATES = (
-    "reported",
-    "corroborated",
-    "confirmed",
-    "disputed",
-    "refuted",
-    "unclear",
-    "watching",
-    "triggered",
-    "closed",
-)
-ACTIVE_LINK = frozenset({"auto", "accepted"})
+KINDS = tuple(Kind)
+STATES = tuple(State)
 
 # A profile's sections: each one's SQL condition on a claim `c`, and `_section` for the same test in Python.
 SECTION_WHERE = {

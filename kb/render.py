@@ -155,7 +155,7 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 def conf_text(confidence: float | None) -> str:
     if confidence is None:
         return ""
-    from kb.lifecycle import words_for  # here: it loads the models, which JSON output does without
+    from kb.lifecycle import words_for  # here: JSON output does without it
 
     return f"{confidence:.2f} {words_for(confidence)}"
 

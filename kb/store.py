@@ -38,7 +38,6 @@ from kb import profile
 from kb.db import CURATIONS, DECISIONS, count_claims, index_claims, make_engine, tally_key
 from kb.errors import StoreError
 from kb.models import (
-    ACTIVE_LINK,
     Alias,
     Claim,
     ClaimLink,
@@ -46,17 +45,12 @@ from kb.models import (
     Event,
     Evidence,
     Judgement,
-    Kind,
-    LinkKind,
-    LinkStatus,
     Mention,
     Meta,
-    Moment,
     Source,
-    Stance,
-    State,
     Story,
 )
+from kb.vocab import ACTIVE_LINK, Kind, LinkKind, LinkStatus, Moment, Stance, State
 
 CHUNK = 5000  # ids per IN list (PostgreSQL takes at most 65,535 parameters in one statement)
 # The tables themselves, for the ingest path's bulk statements (no ORM unit of work on the way).

@@ -29,10 +29,10 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from kb.models import KNOWN, Kind, State
 from kb.settings import WATCH_STALE_LIMIT
 from kb.store import Store, WatchRow, WatchScope
 from kb.text import STOP, fold, strip_hedges, wanted_answers
+from kb.vocab import KNOWN, Kind, State
 
 STATUSES = ("open", "triggered", "all")
 TYPES = ("entity", "question", "stale", "watch")

@@ -62,6 +62,24 @@ def test_a_batch_stores_what_its_stories_alone_would(db_url, tmp_path, corpus):
     batched.engine.dispose()
 
 
+def test_an_ingest_starts_with_a_small_batch_and_doubles_it_up_to_its_size(store, corpus, monkeypatch):
+    monkeypatch.setattr(pipeline, "FIRST_BATCH", 4)
+    monkeypatch.setattr(pipeline, "BATCH_SECONDS", 3600.0)
+    sizes: list[int] = []
+    store_batch = Ingestor._store_batch
+
+    def sized(self: Ingestor, items: list) -> list:
+        sizes.append(len(items))
+        return store_batch(self, items)
+
+    monkeypatch.setattr(Ingestor, "_store_batch", sized)
+    results = list(Ingestor(store, batch=20).ingest_many((read_brief(b), n) for n, b in corpus[:70]))
+    assert sizes == [4, 8, 16, 20, 20, 2] and len(results) == 70
+    sizes.clear()
+    list(Ingestor(store, batch=3).ingest_many((read_brief(b), n) for n, b in corpus[70:77]))
+    assert sizes == [3, 3, 1]  # (never more than the ingest's batch size)
+
+
 def test_an_ingest_kept_across_batches_sees_an_analysts_decision(tmp_path, corpus):
     """Batches keep claims' states in memory; a decision in between must make the next batch read them."""
     first, rest = corpus[:60], corpus[60:]

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from kb import pipeline
 from kb.cli import app
 from kb.diff import diff, now, parse_when, set_mark
-from kb.models import Moment
+from kb.vocab import Moment
 
 ANSWER = "Microsoft will offer Anthropic models in China from next year."
 NOW = datetime(2026, 11, 25, 12, 30)

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from kb import db
 from kb.cli import app
-from kb.models import Moment
 from kb.store import Store
+from kb.vocab import Moment
 
 SECTIONS = ("known", "open_questions", "answered_questions", "watch")
 

@@ -1,6 +1,7 @@
 """A cold `kb` loads only what its command needs: help never opens the database layer, JSON output of a
 query loads neither rich nor the ingest, fuzzy-matching, date-parsing or graph libraries, and `kb entity`
-reads through SQLAlchemy Core alone, without the ORM, SQLModel or kb's table classes."""
+reads through SQLAlchemy Core alone, without the ORM, SQLModel or kb's table classes. A reader process
+(kb.workers) starts without any database library."""
 
 from __future__ import annotations
 
@@ -99,12 +100,20 @@ def test_a_new_database_opened_for_a_profile_gets_the_whole_schema(tmp_path: Pat
     engine.dispose()
 
 
-def test_the_profile_s_own_names_of_kinds_states_and_clocks_agree_with_the_library():
-    from kb import diff, models, profile
+def test_the_command_line_s_own_names_of_clocks_agree_with_the_library():
+    from kb import diff
     from kb.cli import common
 
-    assert (tuple(models.Kind), tuple(models.State)) == (profile.KINDS, profile.STATES)
-    assert (profile.ACTIVE_LINK, common.CLOCKS) == (models.ACTIVE_LINK, diff.CLOCKS)
+    assert common.CLOCKS == diff.CLOCKS
+
+
+def test_a_reader_process_loads_no_database_library():
+    # What a spawned reader imports: kb.workers (its target), and the unpickling of its results' classes.
+    watched = ["sqlalchemy", "sqlmodel", "psycopg", "kb.models", "kb.store", "kb.db"]
+    probe = f"import sys, kb.workers; print(*[m for m in {watched!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []
 
 
 def test_a_table_still_loads_rich(demo_db: Path):

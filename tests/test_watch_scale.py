@@ -18,10 +18,11 @@ from helpers import ROOT, pg_database
 from sqlalchemy import func, select
 
 from kb import pipeline, watch
-from kb.models import ACTIVE_LINK, KNOWN, ClaimLink, Entity, Event, Evidence, Mention, Source, Story
 from kb.models import Claim as ClaimRow
+from kb.models import ClaimLink, Entity, Event, Evidence, Mention, Source, Story
 from kb.store import Store
 from kb.text import STOP, fold, strip_hedges, wanted_answers
+from kb.vocab import ACTIVE_LINK, KNOWN
 from kb.watch import WANTS, open_watchlist, watchlist
 
 NOW = datetime(2026, 11, 25, 12, 30)

@@ -10,9 +10,9 @@ from typer.core import TyperGroup
 from kb.errors import KbError, NotFound
 
 if TYPE_CHECKING:
-    from kb.models import Moment
     from kb.profile import Reader
     from kb.store import Store
+    from kb.vocab import Moment
 
 # kb.diff.CLOCKS, spelt out so that checking --by does not load the store (a test keeps them equal).
 CLOCKS = ("ingested", "published")
@@ -141,7 +141,7 @@ def _moment(store: "Store", when: str | None, by: str, option: str = "--as-of") 
     if when is None:
         return None
     from kb.diff import mark_of, now, parse_when
-    from kb.models import Moment
+    from kb.vocab import Moment
 
     try:
         return Moment(parse_when(when, now(), mark_of(store, by)), by)

@@ -82,7 +82,7 @@ def claims(
 ) -> None:
     """List claims with their state and confidence (as they stood at --as-of)."""
     from kb import render
-    from kb.models import Kind, State
+    from kb.vocab import Kind, State
 
     if state and state not in State.__members__:
         raise typer.BadParameter(f"choose one of {', '.join(State.__members__)}", param_hint="--state")

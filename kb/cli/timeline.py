@@ -84,7 +84,7 @@ def events(
     start = _moment(store, since, by, "--since")
     end = _moment(store, until or "now", by, "--until")
     assert end is not None
-    from kb.models import Moment
+    from kb.vocab import Moment
 
     for event in store.history(start or Moment(EPOCH, by), end):
         sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
