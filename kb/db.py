@@ -105,8 +105,21 @@ def profile_indexes(conn: Connection) -> None:
     _claim_state_index(conn)
 
 
+# For the ingest's reads of claims' backing (each story's source and weight, for every evidence row of
+# the claims whose states it derives): on SQLite, a story's weight comes after its text in the row, so
+# reading it from the table reads the whole story; the index holds what those reads need. PostgreSQL
+# keeps long text apart from the row, and does without it.
+STORY_BACKING_INDEX = "CREATE INDEX IF NOT EXISTS ix_story_backing ON story (id, source_id, weight)"
+
+
+def story_backing_index(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.execute(text(STORY_BACKING_INDEX))
+
+
 def _after_create(_table: Any, conn: Connection, **_kw: Any) -> None:
     _claim_state_index(conn)
+    story_backing_index(conn)  # (the story table is created before the claims that refer to it)
 
 
 def metadata() -> MetaData:
@@ -125,6 +138,7 @@ def metadata() -> MetaData:
 MIGRATIONS: list[Migration] = [
     ("term postings and claim counters", index_claims),
     ("entity profile indexes", profile_indexes),
+    ("story backing index", story_backing_index),
 ]
 
 

@@ -16,17 +16,14 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import BindParameter, TextClause
 
 from kb.db import tally_key
-from kb.vocab import ACTIVE_LINK, Kind, State
-
-if TYPE_CHECKING:
-    from kb.vocab import Moment
+from kb.vocab import ACTIVE_LINK, Kind, Moment, State
 
 CHUNK = 5000  # ids per IN list (PostgreSQL takes at most 65,535 parameters in one statement)
 PROFILE_WINDOW = 2000  # the newest claims a profile reads related entities, sources and timeline from

@@ -40,3 +40,30 @@ def test_an_older_database_is_upgraded_on_open_and_keeps_its_data(db_url, monkey
     again = db.migrate(upgraded.engine)
     assert again == []  # nothing left to apply
     upgraded.engine.dispose()
+
+
+def _story_indexes(store: Store) -> set[str]:
+    from sqlalchemy import inspect
+
+    return {i["name"] for i in inspect(store.engine).get_indexes("story")}
+
+
+def test_an_older_sqlite_database_gets_the_story_backing_index_on_open(sqlite_url):
+    store = Store(sqlite_url)
+    assert "ix_story_backing" in _story_indexes(store)  # a new database has it
+    with store.engine.begin() as conn:  # the schema as it was before
+        conn.execute(text("DROP INDEX ix_story_backing"))
+        version = [name for name, _ in db.MIGRATIONS].index("story backing index") + 1
+        conn.execute(text("UPDATE meta SET value = :v WHERE key = 'schema_version'"), {"v": str(version)})
+    store.engine.dispose()
+    upgraded = Store(sqlite_url)
+    assert "ix_story_backing" in _story_indexes(upgraded)
+    with upgraded.reading() as s:  # what reads claims' backing names it (and would fail without it)
+        assert upgraded.backing(s, [1]) == []
+    upgraded.engine.dispose()
+
+
+def test_postgresql_does_without_the_story_backing_index(pg_url):
+    store = Store(pg_url)
+    assert "ix_story_backing" not in _story_indexes(store)
+    store.engine.dispose()
