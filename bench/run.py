@@ -11,8 +11,8 @@ dropped afterwards), from brief files written beforehand (not timed):
    `kb.workers.read_all`, feeding `Ingestor.ingest_many`; matching on): stories/s and rows/s (rows =
    claims + evidence + mentions + events added);
 2. insert the very rows that step 1 stored into another fresh database with raw bulk SQL (the driver's
-   executemany through `Store.insert_rows`, table by table, one transaction): kb's rate as a fraction of
-   that;
+   executemany on SQLite, COPY on PostgreSQL, through `Store.insert_rows`, table by table, one
+   transaction): kb's rate as a fraction of that;
 3. grow the KB to `--base` stories by ingesting stories batch..base-1 in one process, noting the time
    every `--every` stories (`--grow replicate` copies the first batch in SQL instead, see
    `phase_replicate`), then ingest the next `batch` stories in a fresh process, as a new `kb ingest`
@@ -220,8 +220,8 @@ def phase_ingest(url: str, folder: str, workers: int, every: int = 0) -> dict:
 
 def phase_raw(src_url: str, dst_url: str) -> dict:
     """Insert every row kb stored in src into a fresh database of the same backend, table by table in
-    foreign-key order, each in one executemany through the driver (kb.store.Store.insert_rows, the
-    statement kb's own batches use), in one transaction that checks no references, as kb's do."""
+    foreign-key order, each in one bulk statement through the driver (kb.store.Store.insert_rows, the
+    one kb's own batches use), in one transaction that checks no references, as kb's do."""
     from sqlalchemy import select
     from sqlmodel import SQLModel
 
