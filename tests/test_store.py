@@ -102,3 +102,25 @@ def test_an_unreachable_database_is_a_clear_error(tmp_path):
 
     with pytest.raises(StoreError, match="cannot open database"):
         Store(f"sqlite:///{tmp_path}/missing/dir/kb.db")
+
+
+def test_bulk_rows_are_stored_as_given_whatever_their_text(store):
+    # (on PostgreSQL they go through COPY, whose text format escapes tabs, newlines and backslashes)
+    from datetime import datetime
+
+    odd = ["tab\there", "line\nbreak\r\n", "back\\slash \\N", "", "naïve 中文 \u200b", "'quoted' \"too\""]
+    rows = [
+        {
+            "id": 900 + i,
+            "name": name,
+            "key": f"k{i}",
+            "reliability": "C" if i % 2 else "B",
+            "created_at": datetime(2026, 6, 1, 12, i),
+        }
+        for i, name in enumerate(odd)
+    ]
+    with store.transaction(bulk=True) as s:
+        Store.insert_rows(s, "source", rows)
+    with store.reading() as s:
+        got = s.execute(text("SELECT id, name, key, reliability FROM source WHERE id >= 900 ORDER BY id"))
+        assert [tuple(r) for r in got] == [(r["id"], r["name"], r["key"], r["reliability"]) for r in rows]
