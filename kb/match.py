@@ -10,6 +10,7 @@ subject. Scores are in [0, 1]; the caller compares them with the thresholds in s
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -128,7 +129,7 @@ class Figure:
 _LAZY = frozenset(
     {"figures", "negated", "wants", "excluded", "figure_kinds", "counts", "figure_key", "topic", "cues"}
 )
-_LAZY |= {"speech"}
+_LAZY |= {"speech", "alternatives"}
 
 
 class Features:
@@ -137,6 +138,7 @@ class Features:
     when first needed: most candidates a claim meets are dismissed before that."""
 
     __slots__ = (
+        "alternatives",
         "aside",
         "claim_id",
         "context",
@@ -188,6 +190,7 @@ class Features:
     topic: list[str]  # a question's terms that are its topic, not the kind of answer it wants
     cues: list[str]  # ... and those naming the kind of answer
     speech: bool  # a fact reporting what someone said or did in response
+    alternatives: tuple[frozenset[str], ...]  # the terms of each alternative of a yes/no question
 
     def __init__(
         self,
@@ -244,6 +247,8 @@ class Features:
             value = [t for t in self.terms if t in CUE_STEMS and t not in self.excluded]
         elif name == "speech":
             value = _speaks(self.text)
+        elif name == "alternatives":
+            value = _alternatives(self.text)
         else:
             raise AttributeError(name)
         setattr(self, name, value)
@@ -588,7 +593,7 @@ def _settles(q: Features, f: Features, topic: list[str], coverage: float, weight
     term of the question ("appeal", "only"), or of one of its alternatives ("whether X or Y"), not just its
     topic. Another term of one alternative of several settles it halfway (an analyst decides)."""
     wanted = frozenset(topic)
-    alternatives = [alt & wanted for alt in _alternatives(q.text)]
+    alternatives = [alt & wanted for alt in q.alternatives]
     alternatives = [alt for alt in alternatives if alt] or [wanted]
     several = len(alternatives) > 1
     if coverage < (0.3 if several else 0.5):
@@ -728,6 +733,24 @@ def excluded_terms(question: str) -> frozenset[str]:
     return terms_of(" ".join(found)) if found else frozenset()
 
 
+def traits_of(f: Features) -> str:
+    """What matching reads from a claim's text besides its terms (figures, polarity, a question's wanted
+    answers, "beyond X" terms and alternatives), as stored with the claim: a candidate read back then
+    needs none of that text work. Empty when the text has none of them."""
+    out: dict[str, Any] = {}
+    if f.negated:
+        out["n"] = 1
+    if f.figures:
+        out["f"] = [[g.kind, g.text, g.value] for g in f.figures]
+    if f.wants:
+        out["w"] = sorted(f.wants)
+    if f.excluded:
+        out["x"] = sorted(f.excluded)
+    if f.kind == "question" and f.wants <= YES_NO:  # (what `_settles` reads)
+        out["a"] = [sorted(a) for a in f.alternatives]
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":")) if out else ""
+
+
 def features(
     claim_id: int,
     kind: str,
@@ -737,9 +760,30 @@ def features(
     context: frozenset[int],
     source_id: int | None = None,
     aside: frozenset[int] = frozenset(),
+    traits: str | None = None,
 ) -> Features:
-    """Matching features of a claim whose terms were computed when it was stored."""
-    return Features(claim_id, kind, text, terms, entities, context, aside, source_id)
+    """Matching features of a claim whose terms were computed when it was stored, and its `traits_of`
+    when they were too (without them, they are worked out from the text when first needed)."""
+    if traits is None:
+        return Features(claim_id, kind, text, terms, entities, context, aside, source_id)
+    t = json.loads(traits) if traits else {}
+    out = Features(
+        claim_id,
+        kind,
+        text,
+        terms,
+        entities,
+        context,
+        aside,
+        source_id,
+        tuple(Figure(k, x, v) for k, x, v in t["f"]) if "f" in t else (),
+        bool(t.get("n")),
+        frozenset(t["w"]) if "w" in t else EMPTY,
+        frozenset(t["x"]) if "x" in t else EMPTY,
+    )
+    if "a" in t:
+        out.alternatives = tuple(frozenset(a) for a in t["a"])
+    return out
 
 
 def incoming(

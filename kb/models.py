@@ -87,16 +87,28 @@ class Claim(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCTime)
     first_seen: datetime | None = Field(default=None, sa_type=UTCTime)
     last_seen: datetime | None = Field(default=None, sa_type=UTCTime)
+    # What matching reads from the text besides its terms (kb.match.traits_of); null on claims stored
+    # before it was kept, which matching then works out from the text.
+    traits: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Evidence(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("claim_id", "story_id", "stance"),)
+    """`source_id` and `weight` are the story's, copied when the row is written (a story's never change):
+    a claim's backing, which deriving its state reads for every story behind it, is then one range of
+    `ix_evidence_backing` instead of a look-up of each story."""
+
+    __table_args__ = (
+        UniqueConstraint("claim_id", "story_id", "stance"),
+        Index("ix_evidence_backing", "claim_id", "source_id", "stance", "weight", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    claim_id: int = Field(foreign_key="claim.id", index=True)
+    claim_id: int = Field(foreign_key="claim.id")
     story_id: int = Field(foreign_key="story.id", index=True)
     stance: str
     section: str = ""
     quote: str = Field(sa_column=Column(Text, nullable=False))
+    source_id: int | None = None
+    weight: float | None = None
 
 
 class Mention(SQLModel, table=True):
@@ -115,12 +127,18 @@ class Mention(SQLModel, table=True):
 class ClaimLink(SQLModel, table=True):
     """`src` is the claim that answers, repeats or contradicts; `dst` the claim it acts on."""
 
+    # A claim's links are read by end and status: most are suggestions, and deriving states reads only
+    # the active ones.
     __tablename__ = "claim_link"
-    __table_args__ = (UniqueConstraint("kind", "src_id", "dst_id"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "src_id", "dst_id"),
+        Index("ix_claim_link_src_status", "src_id", "status"),
+        Index("ix_claim_link_dst_status", "dst_id", "status"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     kind: str
-    src_id: int = Field(foreign_key="claim.id", index=True)
-    dst_id: int = Field(foreign_key="claim.id", index=True)
+    src_id: int = Field(foreign_key="claim.id")
+    dst_id: int = Field(foreign_key="claim.id")
     score: float
     status: str = Field(index=True)
     reason: str = ""

@@ -651,7 +651,7 @@ class Ingestor:
             for c in self.store.candidate_rows(s, missing):
                 terms = frozenset(map(intern, c.terms.split()))
                 features[c.id] = match.features(
-                    c.id, c.kind, c.text, terms, c.subject, c.context, c.source_id, c.aside
+                    c.id, c.kind, c.text, terms, c.subject, c.context, c.source_id, c.aside, c.traits
                 )
 
     def _match(self, s: Session, batch: _Batch, st: _Story) -> None:
@@ -785,6 +785,7 @@ class Ingestor:
             "created_at": utcnow(),
             "first_seen": st.seen,
             "last_seen": st.seen,
+            "traits": match.traits_of(new),
         }
         batch.add("claim", row)
         batch.claims[cid] = row
@@ -818,6 +819,8 @@ class Ingestor:
                 "stance": stance,
                 "section": parsed.section,
                 "quote": parsed.quote,
+                "source_id": st.source_id,
+                "weight": st.weight,
             },
         )
         st.evidence.append((claim_id, eid, stance))

@@ -35,7 +35,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from kb import profile
-from kb.db import CURATIONS, DECISIONS, count_claims, index_claims, make_engine, tally_key
+from kb.db import (
+    CURATIONS,
+    DECISIONS,
+    count_claims,
+    fill_evidence_backing,
+    index_claims,
+    make_engine,
+    tally_key,
+)
 from kb.errors import StoreError
 from kb.models import (
     Alias,
@@ -78,6 +86,7 @@ class CandidateRow:
     context: frozenset[int]
     aside: frozenset[int]
     source: frozenset[int] = frozenset()  # entities it is attributed to
+    traits: str | None = None  # kb.match.traits_of, when it was stored with the claim
 
 
 @dataclass(frozen=True)
@@ -348,13 +357,13 @@ class Store:
             where, params = _among(s, "c.id", chunk)
             rows = _raw(
                 s,
-                "SELECT c.id, c.kind, c.text, c.terms, c.story_id, s.source_id, "
+                "SELECT c.id, c.kind, c.text, c.terms, c.traits, c.story_id, s.source_id, "
                 f"(SELECT {concat}(m.role || ' ' || CAST(m.entity_id AS TEXT), ' ') FROM mention m "
                 "WHERE m.claim_id = c.id) "
                 f"FROM claim c JOIN story s ON s.id = c.story_id WHERE {where}",
                 params,
             )
-            for cid, kind, text, terms, story_id, source_id, mentions in rows:
+            for cid, kind, text, terms, traits, story_id, source_id, mentions in rows:
                 by_role: dict[str, set[int]] = {
                     "subject": set(),
                     "context": set(),
@@ -376,6 +385,7 @@ class Store:
                         frozenset(by_role["context"]),
                         frozenset(by_role["aside"]),
                         frozenset(by_role["source"]),
+                        traits,
                     )
                 )
         return out
@@ -386,12 +396,18 @@ class Store:
         return _pairs(s.execute(select(ENTITY.c.id, ENTITY.c.kind)))
 
     @staticmethod
-    def links(s: Session, claim_ids: Iterable[int]) -> list[LinkRow]:
-        """Every link from or to the claims, each once, by id."""
+    def links(s: Session, claim_ids: Iterable[int], active: bool = False) -> list[LinkRow]:
+        """Every link from or to the claims, each once, by id; with `active`, only the automatic and
+        accepted ones (read by end and status from the index: most links are suggestions)."""
         found: dict[int, LinkRow] = {}
+        statuses = sorted(str(x.value) for x in ACTIVE_LINK) if active else []
         for chunk in _chunks(sorted(set(claim_ids))):
             src, src_params = _among(s, "src_id", chunk)
             dst, dst_params = _among(s, "dst_id", chunk)
+            if statuses:
+                status, status_params = _among(s, "status", statuses)
+                src, dst = f"({src} AND {status})", f"({dst} AND {status})"
+                src_params, dst_params = src_params + status_params, dst_params + status_params
             sql = (
                 f"SELECT id, kind, src_id, dst_id, score, status, reason FROM claim_link WHERE {src} OR {dst}"
             )
@@ -402,7 +418,7 @@ class Store:
     @staticmethod
     def active_links(s: Session, claim_ids: Iterable[int]) -> list[LinkRow]:
         """The active (automatic or accepted) links from or to the claims, each once, by id."""
-        return [ln for ln in Store.links(s, claim_ids) if ln.status in ACTIVE_LINK]
+        return Store.links(s, claim_ids, active=True)
 
     @staticmethod
     def link(s: Session, link_id: int) -> LinkRow | None:
@@ -416,17 +432,14 @@ class Store:
     @staticmethod
     def backing(s: Session, claim_ids: Iterable[int]) -> list[tuple[int, int, str, float]]:
         """(claim id, source id, stance, best story weight) of the claims' evidence, in the order each
-        source first gave the claim that stance."""
+        source first gave the claim that stance: one range of ix_evidence_backing per claim."""
         out: list[tuple[int, int, str, float, int]] = []
-        # (SQLite's planner takes the story table's rowid instead, which reads each story whole)
-        story = "story s INDEXED BY ix_story_backing" if s.get_bind().dialect.name == "sqlite" else "story s"
         for chunk in _chunks(sorted(set(claim_ids))):
-            where, params = _among(s, "e.claim_id", chunk)
+            where, params = _among(s, "claim_id", chunk)
             out += _raw(
                 s,
-                "SELECT e.claim_id, s.source_id, e.stance, max(s.weight), min(e.id) FROM evidence e "
-                f"JOIN {story} ON s.id = e.story_id WHERE {where} "
-                "GROUP BY e.claim_id, s.source_id, e.stance",
+                "SELECT claim_id, source_id, stance, max(weight), min(id) FROM evidence "
+                f"WHERE {where} GROUP BY claim_id, source_id, stance",
                 params,
             )
         out.sort(key=lambda r: r[4])
@@ -1129,6 +1142,7 @@ class Store:
             if pending and current:
                 s.execute(insert(tables[current]), pending)
             index_claims(s.connection())  # derived, so not in a dump
+            fill_evidence_backing(s.connection())  # (a dump from before evidence rows carried them)
             if s.get_bind().dialect.name == "postgresql":
                 for name in self.DUMP_TABLES:
                     if "id" in tables[name].columns:

@@ -124,3 +124,87 @@ def test_bulk_rows_are_stored_as_given_whatever_their_text(store):
     with store.reading() as s:
         got = s.execute(text("SELECT id, name, key, reliability FROM source WHERE id >= 900 ORDER BY id"))
         assert [tuple(r) for r in got] == [(r["id"], r["name"], r["key"], r["reliability"]) for r in rows]
+
+
+def test_a_stored_claim_keeps_what_matching_reads_from_its_text(store, ingest):
+    from helpers import brief
+
+    from kb import match
+
+    ingest(
+        brief(
+            "Orbitalis Labs fined",
+            "Wire One",
+            "2026-06-20",
+            known=[
+                "Orbitalis Labs was fined $4.5 billion for a 12% overcharge.",
+                "Orbitalis Labs did not appeal the ruling.",
+            ],
+            unclear=[
+                "The size of the fine beyond the Oslo penalty is not disclosed.",
+                "Whether Orbitalis Labs will appeal or settle remains unclear.",
+            ],
+        )
+    )
+    with store.reading() as s:
+        ids = [c["id"] for c in _claims(store)]
+        rows = store.candidate_rows(s, ids)
+    read = [
+        match.features(c.id, c.kind, c.text, frozenset(c.terms.split()), c.subject, c.context, traits=t)
+        for c in rows
+        for t in (c.traits, None)  # as stored, then worked out from the text
+    ]
+    traits = ("figures", "negated", "wants", "excluded", "alternatives")
+    stored, worked_out = read[::2], read[1::2]
+    assert all(c.traits is not None for c in rows)
+    assert sum('"a":' in (c.traits or "") for c in rows) == 1  # the yes/no question's alternatives
+    assert [[getattr(f, n) for n in traits] for f in stored] == [
+        [getattr(f, n) for n in traits] for f in worked_out
+    ]
+    assert {n for f in stored for n in traits if getattr(f, n)} == set(traits)  # each one is exercised
+
+
+def _demo_corpus(store, ingest):  # type: ignore[no-untyped-def]
+    for path in sorted((ROOT / "data" / "corpus").glob("*.txt")):
+        ingest(path.read_text(encoding="utf-8"), str(path))
+
+
+def test_the_active_links_read_by_status_are_the_active_ones_of_all_links(store, ingest):
+    from kb.vocab import ACTIVE_LINK
+
+    _demo_corpus(store, ingest)
+    with store.reading() as s:
+        ids = [c["id"] for c in _claims(store)]
+        every = store.links(s, ids)
+        active = store.active_links(s, ids)
+    assert {ln.status for ln in every} - ACTIVE_LINK  # suggestions too, which the active read leaves out
+    assert active == [ln for ln in every if ln.status in ACTIVE_LINK] != []
+
+
+def test_a_dump_from_before_evidence_carried_its_backing_loads_with_it(store, ingest, tmp_path):
+    _demo_corpus(store, ingest)
+    rows = list(store.dump_rows())
+    older = [
+        (t, {k: v for k, v in r.items() if t != "evidence" or k not in ("source_id", "weight")})
+        for t, r in rows
+    ]
+    other = Store(f"sqlite:///{tmp_path / 'copy.db'}")
+    other.load_rows(older)
+    with store.reading() as s, other.reading() as o:
+        ids = [c["id"] for c in _claims(store)]
+        assert other.backing(o, ids) == store.backing(s, ids) != []
+    other.engine.dispose()
+
+
+def test_postgresql_sessions_run_without_jit_and_keep_the_options_a_url_gives(pg_url):
+    from urllib.parse import quote
+
+    plain = Store(pg_url)
+    with plain.engine.connect() as conn:
+        assert conn.execute(text("SHOW jit")).scalar() == "off"  # kb's short look-ups never pay for it
+    plain.engine.dispose()
+    given = Store(f"{pg_url}?options={quote('-c statement_timeout=4321')}")
+    with given.engine.connect() as conn:
+        assert conn.execute(text("SHOW statement_timeout")).scalar() == "4321ms"
+        assert conn.execute(text("SHOW jit")).scalar() == "off"
+    given.engine.dispose()
