@@ -667,12 +667,11 @@ class Ingestor:
         shortlists = self._shortlists(s, st, weights)
         wanted = set().union(*shortlists)
         self._ensure_features(s, wanted)
-        known = self._features
-        candidates = {i: known[i] for i in wanted if i in known}
+        known = self._features  # (with every wanted claim that is stored)
         # Counters for what the candidates' terms and entities weigh (read once per candidate).
-        fresh = [i for i in candidates if i not in self._counted]
+        fresh = [i for i in wanted if i not in self._counted and i in known]
         if fresh:
-            keys = {k for i in fresh for f in (candidates[i],) for k in (*f.terms, *f.ekeys)}
+            keys = {k for i in fresh for f in (known[i],) for k in (*f.terms, *f.ekeys)}
             self.counters.ensure(self.store, s, keys)
             self._counted.update(fresh)
         kinds = self._kinds
@@ -692,7 +691,7 @@ class Ingestor:
                 claim.wants,
                 claim.excluded,
             )
-            shortlist = [candidates[i] for i in sorted(ids, reverse=True) if i in candidates]  # newest first
+            shortlist = [known[i] for i in sorted(ids, reverse=True) if i in known]  # newest first
             self._claim(batch, st, claim, new, m, shortlist, kinds, weights)
         # The story's claims join the indexes and counters, for the stories after it.
         for cid, terms, entities in st.indexed:
