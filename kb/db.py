@@ -271,8 +271,8 @@ def _sqlite_begin(conn: Any) -> None:
 def _postgresql_options(url: str) -> dict[str, str]:
     """Session settings for PostgreSQL, after any the URL gives (`?options=...`). JIT compilation is
     off: it pays for long analytic queries, and kb's are short look-ups, which the planner's estimates
-    on a freshly grown table can push past its cost threshold, so that each took milliseconds of
-    compiling for a fraction of one of work (candidate reads on a 20k-story KB: 8.5 ms, of which 6.9 JIT)."""
+    on a freshly grown table can push past its cost threshold, so that each spent milliseconds being
+    compiled (a candidate read on a 20k-story KB: 8.5 ms, of which 6.9 compiling)."""
     given = make_url(url).query.get("options", "")
     options = given if isinstance(given, str) else " ".join(given)
     return {"options": f"{options} -c jit=off".strip()}
