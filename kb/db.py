@@ -118,20 +118,25 @@ def story_backing_index(conn: Connection) -> None:
         conn.execute(text(STORY_BACKING_INDEX))
 
 
+def _add_columns(conn: Connection, table: str, columns: dict[str, str]) -> None:
+    """Add the columns (name -> SQL type) that the table lacks: a table created by this version of kb
+    (`create_all` before the migrations) already has them."""
+    have = {c["name"] for c in inspect(conn).get_columns(table)}
+    for name, kind in columns.items():
+        if name not in have:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+
+
 def claim_traits(conn: Connection) -> None:
     """A column for what matching reads from a claim's text besides its terms; older claims keep it
     empty (null), and matching works those out from their text."""
-    if "traits" not in {c["name"] for c in inspect(conn).get_columns("claim")}:
-        conn.execute(text("ALTER TABLE claim ADD COLUMN traits TEXT"))
+    _add_columns(conn, "claim", {"traits": "TEXT"})
 
 
 def evidence_backing(conn: Connection) -> None:
     """Evidence rows carry their story's source and weight, read by claim from one index (which also
     serves every other read of a claim's evidence), in place of the story index above."""
-    columns = {c["name"] for c in inspect(conn).get_columns("evidence")}
-    for name, kind in (("source_id", "INTEGER"), ("weight", "FLOAT")):
-        if name not in columns:
-            conn.execute(text(f"ALTER TABLE evidence ADD COLUMN {name} {kind}"))
+    _add_columns(conn, "evidence", {"source_id": "INTEGER", "weight": "FLOAT"})
     fill_evidence_backing(conn)
     conn.execute(text(EVIDENCE_BACKING_INDEX))
     conn.execute(text("DROP INDEX IF EXISTS ix_evidence_claim_id"))

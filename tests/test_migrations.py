@@ -143,11 +143,7 @@ def test_claims_stored_before_their_traits_were_kept_still_match(db_url):
 
     store = Store(db_url)
     ingest(store, "a.txt", "Wire One", "Orbitalis Labs was fined $4.5 billion by the Oslo court.")
-    with store.engine.begin() as conn:  # the schema as it was before
-        conn.execute(text("ALTER TABLE claim DROP COLUMN traits"))
-        version = [name for name, _ in db.MIGRATIONS].index("claim traits") + 1
-        conn.execute(text("UPDATE meta SET value = :v WHERE key = 'schema_version'"), {"v": str(version)})
-    store.engine.dispose()
+    _back_to(store, "claim traits", "ALTER TABLE claim DROP COLUMN traits")
     upgraded = Store(db_url)
     with upgraded.engine.connect() as conn:
         assert conn.execute(text("SELECT traits FROM claim")).scalars().all() == [None]
