@@ -129,7 +129,7 @@ class Figure:
 _LAZY = frozenset(
     {"figures", "negated", "wants", "excluded", "figure_kinds", "counts", "figure_key", "topic", "cues"}
 )
-_LAZY |= {"speech", "alternatives"}
+_LAZY |= {"speech", "alternatives", "around"}
 
 
 class Features:
@@ -139,6 +139,7 @@ class Features:
 
     __slots__ = (
         "alternatives",
+        "around",
         "aside",
         "claim_id",
         "context",
@@ -191,6 +192,7 @@ class Features:
     cues: list[str]  # ... and those naming the kind of answer
     speech: bool  # a fact reporting what someone said or did in response
     alternatives: tuple[frozenset[str], ...]  # the terms of each alternative of a yes/no question
+    around: frozenset[int]  # its entities and its story's main entities
 
     def __init__(
         self,
@@ -249,6 +251,8 @@ class Features:
             value = _speaks(self.text)
         elif name == "alternatives":
             value = _alternatives(self.text)
+        elif name == "around":
+            value = self.entities | self.context
         else:
             raise AttributeError(name)
         setattr(self, name, value)
@@ -274,11 +278,18 @@ class Features:
         return out
 
 
-_COPIED = tuple(  # what `stored_as` keeps: all but what depends on its roles or on the weights
-    n
-    for n in Features.__slots__
-    if n not in ("claim_id", "context", "aside", "total_for", "total_value", "heads_for", "heads_weight")
+# What `stored_as` keeps: all but what depends on the claim's roles or on the weights.
+_UNCOPIED = (
+    "claim_id",
+    "context",
+    "aside",
+    "around",
+    "total_for",
+    "total_value",
+    "heads_for",
+    "heads_weight",
 )
+_COPIED = tuple(n for n in Features.__slots__ if n not in _UNCOPIED)
 
 
 @lru_cache(maxsize=65536)

@@ -852,22 +852,30 @@ class Ingestor:
         answers or repeats a handful of others, and keeping the rest would make a dense topic quadratic in
         links. Candidates that can only repeat it are scored best bound first, and no longer once their
         bound cannot beat the few repeats already found: those would be dropped anyway."""
-        near = new.entities | new.context
+        kind, entities = new.kind, new.entities
+        near = entities | new.context
+        subject = entities or new.context  # what a question is about (see match.answer_score)
+        fact = kind == Kind.fact
         suggest = self.thresholds.suggest
-        related = RELATED[new.kind]
+        related = RELATED[kind]
         best = match.best_match
         found: list[tuple[int, match.Match]] = []
         repeats: list[tuple[float, int, match.Features]] = []
         for i, c in enumerate(candidates):
-            if c.kind not in related or (near.isdisjoint(c.entities) and near.isdisjoint(c.context)):
+            if c.kind not in related or near.isdisjoint(c.around):
                 continue
-            if c.kind == new.kind:
+            if c.kind == kind:
                 shared = new.heads & c.heads
                 if len(shared) < 2:
                     continue  # neither a repeat nor a contradiction (see match.best_match)
                 if not match.may_contradict(new, c):
                     repeats.append((match.repeat_bound(new, c, shared, weights), i, c))
                     continue
+            elif fact:
+                if entities.isdisjoint(c.entities or c.context):
+                    continue  # not about the question's or watch item's subject: neither answers nor touches
+            elif subject.isdisjoint(c.entities):
+                continue  # a fact not about the question's subject does not answer it
             m = best(new, c, kinds, weights)
             if m is not None and m.score >= suggest:
                 found.append((i, m))

@@ -431,19 +431,19 @@ class Store:
 
     @staticmethod
     def backing(s: Session, claim_ids: Iterable[int]) -> list[tuple[int, int, str, float]]:
-        """(claim id, source id, stance, best story weight) of the claims' evidence, in the order each
-        source first gave the claim that stance: one range of ix_evidence_backing per claim."""
-        out: list[tuple[int, int, str, float, int]] = []
+        """(claim id, source id, stance, best story weight) of the claims' evidence, claim by claim, each
+        claim's in the order its sources first gave it that stance: one range of ix_evidence_backing per
+        claim."""
+        out: list[tuple[int, int, str, float]] = []
         for chunk in _chunks(sorted(set(claim_ids))):
             where, params = _among(s, "claim_id", chunk)
             out += _raw(
                 s,
-                "SELECT claim_id, source_id, stance, max(weight), min(id) FROM evidence "
-                f"WHERE {where} GROUP BY claim_id, source_id, stance",
+                "SELECT claim_id, source_id, stance, max(weight) FROM evidence "
+                f"WHERE {where} GROUP BY claim_id, source_id, stance ORDER BY claim_id, min(id)",
                 params,
             )
-        out.sort(key=lambda r: r[4])
-        return [(r[0], r[1], r[2], r[3]) for r in out]
+        return out
 
     @staticmethod
     def claim_states(

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,44 @@ def test_readers_in_worker_processes_store_what_reading_here_would(tmp_path, cor
     for dump in dumps:  # (the path of each file is the same; only the folder differs)
         assert len(dump["story"]) == 90
     assert dumps[0] == dumps[1]
+
+
+def test_matching_skips_only_candidates_that_could_not_match(tmp_path, corpus, monkeypatch):
+    """An incoming claim's candidates are not all scored: some are passed over by a cheap test, and
+    possible repeats by an upper bound of their score. What is kept must be what scoring every candidate
+    would keep."""
+    from kb import match
+
+    real = Ingestor._matches
+    compared = Counter()
+
+    def checked(self, new, candidates, kinds, weights):  # type: ignore[no-untyped-def]
+        got = real(self, new, candidates, kinds, weights)
+        near = new.entities | new.context
+        scored = []
+        for i, c in enumerate(candidates):
+            if c.kind in pipeline.RELATED[new.kind] and not near.isdisjoint(c.entities | c.context):
+                m = match.best_match(new, c, kinds, weights)
+                if m is not None and m.score >= self.thresholds.suggest:
+                    scored.append((i, m))
+        scored.sort(key=lambda x: (-x[1].score, x[0]))
+        kept: Counter[str] = Counter()
+        expected = []
+        for _, m in scored:
+            kept[m.kind] += 1
+            if kept[m.kind] <= pipeline.MAX_LINKS_PER_KIND:
+                expected.append(m)
+        assert got == expected
+        compared.update(m.kind for m in got)
+        compared["candidates"] += len(candidates)
+        return got
+
+    monkeypatch.setattr(Ingestor, "_matches", checked)
+    store = Store(f"sqlite:///{tmp_path / 'k.db'}")
+    list(Ingestor(store).ingest_many((read_brief(b), n) for n, b in corpus))
+    assert compared["same_as"] and compared["answers"] and compared["contradicts"] and compared["triggers"]
+    assert compared["candidates"] > 10 * sum(compared[k] for k in ("same_as", "answers", "contradicts"))
+    store.engine.dispose()
 
 
 def test_the_rows_of_a_batch_reference_rows_that_exist(sqlite_url, corpus):

@@ -206,3 +206,15 @@ def test_an_ingest_kept_across_stories_learns_an_analysts_new_alias(store):
     result = mine.ingest(parse_document(Document("r.txt", doc)), "r.txt")
     assert "Redmond Giant" not in result.new_entities
     assert "Microsoft" in store.claim_rows(text="data centre in Oslo")[0]["entities"]
+
+
+def test_shortlist_sums_each_claims_shared_term_weights():
+    from kb import match
+
+    postings = {"chip": [9, 7, 5, 3], "plant": [8, 7, 3], "ireland": [7, 2], "rare": [4]}
+    weights = match.Weights({"chip": 0.5, "plant": 1.25, "ireland": 2.0, "rare": 3.0})
+    terms = ["plant", "chip", "ireland", "rare", "unknown"]
+    assert sorted(match.shortlist(terms, postings, weights, 10)) == [2, 3, 4, 5, 7, 8, 9]
+    # 7: 0.5 + 1.25 + 2.0; 4: 3.0; 2: 2.0; 3: 0.5 + 1.25; 8: 1.25; then 9 and 5 tie at 0.5, the newer first
+    assert match.shortlist(terms, postings, weights, 5) == [7, 4, 2, 3, 8]
+    assert match.shortlist(terms, postings, weights, 6) == [7, 4, 2, 3, 8, 9]
