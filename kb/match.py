@@ -129,7 +129,7 @@ class Figure:
 _LAZY = frozenset(
     {"figures", "negated", "wants", "excluded", "figure_kinds", "counts", "figure_key", "topic", "cues"}
 )
-_LAZY |= {"speech", "alternatives", "around"}
+_LAZY |= {"speech", "alternatives", "around", "about"}
 
 
 class Features:
@@ -138,6 +138,7 @@ class Features:
     when first needed: most candidates a claim meets are dismissed before that."""
 
     __slots__ = (
+        "about",
         "alternatives",
         "around",
         "aside",
@@ -193,6 +194,7 @@ class Features:
     speech: bool  # a fact reporting what someone said or did in response
     alternatives: tuple[frozenset[str], ...]  # the terms of each alternative of a yes/no question
     around: frozenset[int]  # its entities and its story's main entities
+    about: frozenset[int]  # its entities, or its story's main entities if it names none
 
     def __init__(
         self,
@@ -253,6 +255,8 @@ class Features:
             value = _alternatives(self.text)
         elif name == "around":
             value = self.entities | self.context
+        elif name == "about":
+            value = self.entities or self.context
         else:
             raise AttributeError(name)
         setattr(self, name, value)
@@ -284,6 +288,7 @@ _UNCOPIED = (
     "context",
     "aside",
     "around",
+    "about",
     "total_for",
     "total_value",
     "heads_for",
@@ -648,7 +653,8 @@ def answer_score(
     topic (35%, rare terms weighing more, terms naming the wanted answer half) and subject (30%). A
     question naming no subject of its own ("Names of partners beyond X") is about its story's main
     entities; two of them in the fact are enough."""
-    subject, needed = (q.entities, len(q.entities)) if q.entities else (q.context, min(2, len(q.context)))
+    subject = q.about
+    needed = len(subject) if q.entities else min(2, len(subject))
     shared = subject & f.entities
     if not shared:
         return None
@@ -708,7 +714,7 @@ def best_match(
 def trigger_score(watch: Features, fact: Features, weights: Weights = NO_WEIGHTS) -> Match | None:
     """Whether a later fact touches a watch item: about its subject, sharing at least two of its terms.
     Touching is not answering; only the watch item's state moves (to `triggered`)."""
-    subject = watch.entities or watch.context
+    subject = watch.about
     shared = subject & fact.entities
     matched = _matched(watch.terms, fact.terms, fact.heads)
     if not shared or len(matched) < 2:

@@ -852,9 +852,8 @@ class Ingestor:
         answers or repeats a handful of others, and keeping the rest would make a dense topic quadratic in
         links. Candidates that can only repeat it are scored best bound first, and no longer once their
         bound cannot beat the few repeats already found: those would be dropped anyway."""
-        kind, entities = new.kind, new.entities
+        kind, entities, about = new.kind, new.entities, new.about
         near = entities | new.context
-        subject = entities or new.context  # what a question is about (see match.answer_score)
         fact = kind == Kind.fact
         suggest = self.thresholds.suggest
         related = RELATED[kind]
@@ -872,10 +871,10 @@ class Ingestor:
                     repeats.append((match.repeat_bound(new, c, shared, weights), i, c))
                     continue
             elif fact:
-                if entities.isdisjoint(c.entities or c.context):
-                    continue  # not about the question's or watch item's subject: neither answers nor touches
-            elif subject.isdisjoint(c.entities):
-                continue  # a fact not about the question's subject does not answer it
+                if entities.isdisjoint(c.about):
+                    continue  # not about the question or watch item: neither answers nor touches it
+            elif about.isdisjoint(c.entities):
+                continue  # a fact not about the question does not answer it (see match.answer_score)
             m = best(new, c, kinds, weights)
             if m is not None and m.score >= suggest:
                 found.append((i, m))
