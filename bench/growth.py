@@ -32,10 +32,16 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from run import folder_stories  # noqa: E402  (bench/run.py: how `kb ingest FOLDER` reads a folder)
 
 READS = (
     "stories_by_hash",
@@ -95,23 +101,12 @@ def wal_pages(path: Path) -> Counter:
 
 def ingest(url: str, folder: str, workers: int, store_cls: type) -> tuple[int, float, float]:
     """Ingest the folder; (stories, seconds, CPU seconds of this process)."""
-    from kb.parse.reader import sources
     from kb.pipeline import Ingestor
-    from kb.workers import read_all
 
     store = store_cls(url)
     ingestor = Ingestor(store)
-    todo = sources([folder])
-
-    def stories() -> Iterator[tuple[Any, str]]:
-        for read in read_all(todo, "auto", workers, ingestor.known_keys):
-            if read.error:
-                raise RuntimeError(read.error)
-            for story in read.stories:
-                yield story, read.path
-
     t0, c0 = time.perf_counter(), time.process_time()
-    n = sum(1 for _ in ingestor.ingest_many(stories()))
+    n = sum(1 for _ in ingestor.ingest_many(folder_stories(ingestor, folder, workers)))
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     store.engine.dispose()
     return n, seconds, cpu

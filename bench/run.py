@@ -171,31 +171,33 @@ def write_corpus(folder: str, seed: int, start: int, end: int, per_day: float) -
     return {"stories": n}
 
 
+def folder_stories(ingestor: Any, folder: str, workers: int) -> Iterator[tuple[Any, str]]:
+    """The folder's stories as `kb ingest FOLDER` reads them for `ingestor` (kb.workers, with `workers`
+    reader processes), each with its file's path; a file that cannot be read stops the run."""
+    from kb.parse.reader import sources
+    from kb.workers import read_all
+
+    for read in read_all(sources([folder]), "auto", workers, ingestor.known_keys):
+        if read.error:
+            raise RuntimeError(read.error)
+        for story in read.stories:
+            yield story, read.path
+
+
 def phase_ingest(url: str, folder: str, workers: int, every: int = 0) -> dict:
     """`kb ingest FOLDER` in process: the command's own reading (kb.workers, with `workers` processes)
     and kb.pipeline.Ingestor, timed from the first file read to the last batch stored. With `every`,
     the time at each `every` stories too (the rate as the KB grows)."""
-    from kb.parse.reader import sources
     from kb.pipeline import Ingestor, Summary
     from kb.store import Store
-    from kb.workers import read_all
 
     store = Store(url)
     before = store.stats()
     ingestor = Ingestor(store)
-    todo = sources([folder])
     summary = Summary(limit=0)
-
-    def stories() -> Iterator[tuple[Any, str]]:
-        for read in read_all(todo, "auto", workers, ingestor.known_keys):
-            if read.error:
-                raise RuntimeError(read.error)
-            for story in read.stories:
-                yield story, read.path
-
     marks: list[tuple[int, float]] = []
     t0 = time.perf_counter()
-    for n, result in enumerate(ingestor.ingest_many(stories()), 1):
+    for n, result in enumerate(ingestor.ingest_many(folder_stories(ingestor, folder, workers)), 1):
         summary.add(result)
         if every and n % every == 0:
             marks.append((n, time.perf_counter() - t0))

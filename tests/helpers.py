@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from textwrap import dedent
+from types import ModuleType
 
 import pytest
 
@@ -32,6 +35,18 @@ CLAIM_FIELDS = frozenset(
     }
 )
 SOURCE_FIELDS = frozenset({"story_id", "title", "publisher", "published", "stance"})
+
+
+def bench_module(name: str) -> ModuleType:
+    """bench/NAME.py, loaded once (bench/ is scripts, not a package)."""
+    key = f"bench_{name}"
+    module = sys.modules.get(key)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(key, ROOT / "bench" / f"{name}.py")
+        assert spec and spec.loader
+        module = sys.modules[key] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return module
 
 
 def brief(

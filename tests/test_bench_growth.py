@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, bench_module
 
 from kb.parse.reader import Document, parse_document
 from kb.pipeline import Ingestor
 from kb.store import Store
 
 CORPUS = sorted((ROOT / "data" / "corpus").glob("*.txt"))
-
-
-def _growth() -> ModuleType:
-    module = sys.modules.get("bench_growth")
-    if module is None:
-        spec = importlib.util.spec_from_file_location("bench_growth", ROOT / "bench" / "growth.py")
-        assert spec and spec.loader
-        module = sys.modules["bench_growth"] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return module
 
 
 def test_wal_pages_reads_the_page_numbers_of_every_frame(tmp_path: Path) -> None:
@@ -42,7 +29,7 @@ def test_wal_pages_reads_the_page_numbers_of_every_frame(tmp_path: Path) -> None
     for _ in range(3):
         con.execute("INSERT INTO t SELECT 'abc' FROM (SELECT 1 UNION ALL SELECT 2)")
     con.execute("INSERT INTO t SELECT printf('%.5000d', 1)")  # a row spilling onto overflow pages
-    pages = _growth().wal_pages(path)
+    pages = bench_module("growth").wal_pages(path)
     size = con.execute("PRAGMA page_size").fetchone()[0]
     frames = (path.with_name("x.db-wal").stat().st_size - 32) // (24 + size)
     assert sum(pages.values()) == frames >= 5
@@ -66,7 +53,7 @@ def test_growth_reports_reads_and_pages_and_leaves_the_kb_alone(
     shutil.copy(CORPUS[-1], folder)
     before = hashlib.sha256(kb.read_bytes()).hexdigest()
 
-    assert _growth().main([str(kb), str(folder), "--workers", "0"]) == 0
+    assert bench_module("growth").main([str(kb), str(folder), "--workers", "0"]) == 0
     out = capsys.readouterr().out
 
     assert out.startswith("1 stories in ")
@@ -84,5 +71,5 @@ def test_growth_reports_reads_and_pages_and_leaves_the_kb_alone(
 
 
 def test_growth_names_a_missing_kb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _growth().main([str(tmp_path / "none.db"), str(tmp_path)]) == 1
+    assert bench_module("growth").main([str(tmp_path / "none.db"), str(tmp_path)]) == 1
     assert "none.db: no such SQLite file" in capsys.readouterr().err

@@ -4,17 +4,15 @@ list where they say."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import datetime, timedelta
 
 import pytest
-from helpers import ROOT, pg_database
+from helpers import ROOT, bench_module, pg_database
 from sqlalchemy import func, select
 
 from kb import pipeline, watch
@@ -232,13 +230,7 @@ def _ingest_all(store: Store, texts: Iterator[tuple[str, str]]) -> None:
 def _generated(n: int) -> Iterator[tuple[str, str]]:
     """The first n stories bench/gen.py writes, two a day: enough distinct dates for entities few
     stories name to keep their times as arrays, and the others as bit sets."""
-    gen = sys.modules.get("bench_gen")
-    if gen is None:
-        spec = importlib.util.spec_from_file_location("bench_gen", ROOT / "bench" / "gen.py")
-        assert spec and spec.loader
-        gen = sys.modules["bench_gen"] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(gen)
-    yield from gen.generate(n, seed=3, per_day=2)
+    yield from bench_module("gen").generate(n, seed=3, per_day=2)
 
 
 @pytest.fixture
