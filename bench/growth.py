@@ -55,7 +55,7 @@ READS = (
     "backing",
     "source_grades",
 )
-WRITES = ("insert_rows", "set_states", "widen_seen", "add_counts", "tally")
+WRITES = ("insert_rows", "set_backing", "set_states", "widen_seen", "add_counts", "tally")
 
 
 def timed_store(calls: Counter, rows: Counter, cpu: defaultdict) -> type:

@@ -168,6 +168,13 @@ def link_indexes(conn: Connection) -> None:
         conn.execute(text(f"DROP INDEX IF EXISTS ix_claim_link_{end}_id"))
 
 
+def claim_backing(conn: Connection) -> None:
+    """A column for each claim's backing, kept by the ingest that changes it, so that deriving a state
+    reads one row per claim instead of its evidence; older claims keep it empty (null), and their
+    backing is read from their evidence until an ingest next changes it."""
+    _add_columns(conn, "claim", {"backing": "TEXT"})
+
+
 def _after_create(_table: Any, conn: Connection, **_kw: Any) -> None:
     _claim_state_index(conn)
 
@@ -192,6 +199,7 @@ MIGRATIONS: list[Migration] = [
     ("claim traits", claim_traits),
     ("evidence backing", evidence_backing),
     ("link indexes by status", link_indexes),
+    ("claim backing", claim_backing),
 ]
 
 
@@ -214,8 +222,14 @@ def migrate(engine: Engine) -> list[str]:
             tables.create_all(conn)
             _set_version(conn, schema_version())
             return applied
-        tables.create_all(conn)  # tables added since; columns come from migrations
         version = _version(conn)
+        if version > schema_version():
+            # An older kb would write rows that miss what this schema keeps (claims' backing, say).
+            raise StoreError(
+                f"the database's schema (version {version}) is newer than this kb's ({schema_version()})",
+                hint="upgrade kb to open it",
+            )
+        tables.create_all(conn)  # tables added since; columns come from migrations
         for number, (name, apply) in enumerate(MIGRATIONS[version - 1 :], start=version + 1):
             apply(conn)
             _set_version(conn, number)
@@ -308,6 +322,9 @@ def make_engine(url: str) -> Engine:
         else:
             engine = create_engine(url, pool_pre_ping=True, connect_args=_postgresql_options(url))
         _open(engine)
+    except StoreError as exc:
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise StoreError(f"cannot open database {shown}: {exc}", hint=exc.hint) from exc
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc)
         raise StoreError(

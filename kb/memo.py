@@ -120,6 +120,10 @@ class ClaimView:
       thousand stories from forty outlets costs forty entries;
     - `links`: the active links touching a claim (all of them for the claims in `complete`).
 
+    Its backing is kept on the claim row too (`backing_text`), read with its state in place of its
+    evidence; `changed_backing` says which claims' backing changed since the caller last stored it
+    (`take_backing`).
+
     A claim is derived again only when something it depends on changed since it last was (`dirty`): its
     backing, its links, its neighbours' backing or states, a source's grade. Deriving it with unchanged
     inputs would give what it gave before, which moved nothing then and would move nothing now."""
@@ -134,6 +138,8 @@ class ClaimView:
         self.grades: dict[int, str] = {}  # source id -> Admiralty grade
         self.dirty: set[int] = set()
         self._backing: dict[int, list[Backing]] = {}  # support as lifecycle takes it, made when needed
+        self.changed_backing: set[int] = set()  # claims whose backing changed since `take_backing`
+        self._unknown_backing: set[int] = set()  # claims given evidence while not in the view
 
     def __len__(self) -> int:
         return len(self.info)
@@ -151,6 +157,8 @@ class ClaimView:
             part.clear()
         self.complete.clear()
         self.dirty.clear()
+        self.changed_backing.clear()
+        self._unknown_backing.clear()
 
     # ------------------------------------------------------------------------------ reading
 
@@ -219,12 +227,16 @@ class ClaimView:
         need = sorted(c for c in ids if c not in self.info)
         if not need:
             return
-        for cid, kind, state, confidence, analyst, text in store.claim_states(s, need):
+        unkept = []
+        for cid, kind, state, confidence, analyst, text, kept in store.claim_states(s, need):
             self.info[cid] = [kind, state, confidence, analyst, text]
-            self.support[cid] = {}
-            self.doubts[cid] = {}
+            if kept is None:
+                self.support[cid], self.doubts[cid] = {}, {}
+                unkept.append(cid)
+            else:
+                self.support[cid], self.doubts[cid] = parse_backing(kept)
             self.dirty.add(cid)  # its stored state may predate what it depends on now
-        for claim_id, source_id, stance, weight in store.backing(s, need):
+        for claim_id, source_id, stance, weight in store.backing(s, unkept):
             self._back(claim_id, source_id, weight, stance)
 
     # ------------------------------------------------------------------------------ changes
@@ -237,8 +249,21 @@ class ClaimView:
         self.dirty.add(claim_id)
 
     def add_evidence(self, claim_id: int, source_id: int, weight: float, stance: str) -> None:
-        if claim_id in self.info and self._back(claim_id, source_id, weight, stance):
+        if claim_id not in self.info:
+            self._unknown_backing.add(claim_id)  # (its kept backing no longer holds: read it again)
+        elif self._back(claim_id, source_id, weight, stance):
+            self.changed_backing.add(claim_id)
             self._touch(claim_id)
+
+    def take_backing(self) -> list[tuple[int, str | None]]:
+        """(claim id, backing_text) of each claim whose backing changed since the last call, by id; None
+        for a claim whose backing changed out of view (to be read from its evidence again)."""
+        out: dict[int, str | None] = dict.fromkeys(self._unknown_backing)
+        for cid in self.changed_backing - self._unknown_backing:
+            out[cid] = backing_text(self.support[cid], self.doubts[cid])
+        self.changed_backing.clear()
+        self._unknown_backing.clear()
+        return sorted(out.items())
 
     def _back(self, claim_id: int, source_id: int, weight: float, stance: str) -> bool:
         """Count one story's backing of a claim; whether that changed what the claim's backing is."""
@@ -397,6 +422,21 @@ class ClaimView:
                 self.dirty.discard(cid)
             info[1], info[2] = state, conf
         return changes, updates, events
+
+
+def backing_text(support: Mapping[int, float], doubts: Mapping[int, float]) -> str:
+    """A claim's backing as kept on its row: "source weight" pairs in the order the sources first gave
+    it, those supporting it, then "|" and those doubting it ("12 1.0 40 0.85|7 1.0")."""
+    return "|".join(" ".join(f"{src} {w!r}" for src, w in part.items()) for part in (support, doubts))
+
+
+def parse_backing(text: str) -> tuple[dict[int, float], dict[int, float]]:
+    """`backing_text` read back: (support, doubts), each source -> its best story weight."""
+    out: list[dict[int, float]] = []
+    for part in text.split("|", 1):
+        words = iter(part.split())
+        out.append({int(src): float(w) for src, w in zip(words, words, strict=True)})
+    return out[0], out[1] if len(out) > 1 else {}
 
 
 def _action(old: str | None, new: str, kind: str) -> str:

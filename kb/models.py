@@ -90,6 +90,9 @@ class Claim(SQLModel, table=True):
     # What matching reads from the text besides its terms (kb.match.traits_of); null on claims stored
     # before it was kept, which matching then works out from the text.
     traits: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The claim's backing as deriving its state reads it: each source's best story weight, supporting and
+    # doubting (kb.memo.backing_text); null where it was not kept, and then read from its evidence.
+    backing: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Evidence(SQLModel, table=True):

@@ -785,6 +785,7 @@ class Ingestor:
             "first_seen": st.seen,
             "last_seen": st.seen,
             "traits": match.traits_of(new),
+            "backing": None,  # (kept once the batch is settled: see _write)
         }
         batch.add("claim", row)
         batch.claims[cid] = row
@@ -1015,8 +1016,16 @@ class Ingestor:
 
     def _write(self, s: Session, batch: _Batch) -> None:
         """Store the batch: a statement or two per table."""
+        older = []  # the backing that changed of claims stored before this batch
+        for cid, kept in self.view.take_backing():
+            row = batch.claims.get(cid)
+            if row is None:
+                older.append((cid, kept))
+            else:
+                row["backing"] = kept
         for table in TABLES:
             self.store.insert_rows(s, table, batch.rows[table])
+        self.store.set_backing(s, older)
         self.store.set_grades(s, batch.grades)
         self.store.set_states(s, [(cid, st, conf) for cid, (st, conf) in sorted(batch.states.items())])
         self.store.widen_seen(s, [(cid, lo, hi) for cid, (lo, hi) in sorted(batch.seen.items())])

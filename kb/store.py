@@ -448,15 +448,24 @@ class Store:
     @staticmethod
     def claim_states(
         s: Session, claim_ids: Iterable[int]
-    ) -> list[tuple[int, str, str, float, str | None, str]]:
-        """(id, kind, state, confidence, analyst_state, text) of each claim."""
-        out: list[tuple[int, str, str, float, str | None, str]] = []
+    ) -> list[tuple[int, str, str, float, str | None, str, str | None]]:
+        """(id, kind, state, confidence, analyst_state, text, backing) of each claim: `backing` as kept
+        on the claim (kb.memo.backing_text), or None where it is not (then `backing` reads it)."""
+        out: list[tuple[int, str, str, float, str | None, str, str | None]] = []
         for chunk in _chunks(sorted(set(claim_ids))):
             where, params = _among(s, "id", chunk)
             out += _raw(
-                s, f"SELECT id, kind, state, confidence, analyst_state, text FROM claim WHERE {where}", params
+                s,
+                f"SELECT id, kind, state, confidence, analyst_state, text, backing FROM claim WHERE {where}",
+                params,
             )
         return out
+
+    @staticmethod
+    def set_backing(s: Session, rows: Iterable[tuple[int, str | None]]) -> None:
+        """Claims' backing as kept on the claim: (id, kb.memo.backing_text, or None to read it from the
+        claim's evidence again)."""
+        Store._executemany(s, "UPDATE claim SET backing = ? WHERE id = ?", [(b, i) for i, b in rows])
 
     @staticmethod
     def claim_texts(s: Session, claim_ids: Iterable[int]) -> dict[int, str]:
@@ -1107,6 +1116,10 @@ class Store:
         "meta",
     )
 
+    # Derived from other rows, so neither dumped nor loaded: a claim's kept backing (from its evidence; a
+    # loaded claim's is read from there).
+    NOT_DUMPED = frozenset({("claim", "backing")})
+
     def dump_rows(self) -> Iterator[tuple[str, dict]]:
         """Every row of every table, in dependency order and primary-key order, as plain values."""
         tables = SQLModel.metadata.tables
@@ -1116,7 +1129,7 @@ class Store:
                 for row in s.execute(select(table).order_by(*table.primary_key.columns)).mappings():
                     if name == "meta" and row["key"] == "schema_version":
                         continue
-                    yield name, {k: _plain(v) for k, v in row.items()}
+                    yield name, {k: _plain(v) for k, v in row.items() if (name, k) not in self.NOT_DUMPED}
 
     def is_empty(self) -> bool:
         with self.reading() as s:
@@ -1137,7 +1150,9 @@ class Store:
                     if pending and current:
                         s.execute(insert(tables[current]), pending)
                     pending, current = [], name
-                pending.append(_typed(tables[name], row))
+                pending.append(
+                    _typed(tables[name], {k: v for k, v in row.items() if (name, k) not in self.NOT_DUMPED})
+                )
                 count += 1
             if pending and current:
                 s.execute(insert(tables[current]), pending)

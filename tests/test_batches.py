@@ -63,6 +63,73 @@ def test_a_batch_stores_what_its_stories_alone_would(db_url, tmp_path, corpus):
     batched.engine.dispose()
 
 
+def _backing_from_evidence(store: Store) -> dict[int, tuple[list, list]]:
+    """Each claim's backing as its evidence gives it: (support, doubts), each [(source, best weight)] in
+    the order the sources first gave it."""
+    from kb.memo import SUPPORT
+    from kb.vocab import Stance
+
+    with store.reading() as s:
+        ids = list(s.execute(text("SELECT id FROM claim")).scalars())
+        out: dict[int, tuple[dict, dict]] = {cid: ({}, {}) for cid in ids}
+        for cid, source, stance, weight in Store.backing(s, ids):
+            part = out[cid][0] if stance in SUPPORT else out[cid][1] if stance == Stance.doubts else None
+            if part is not None:
+                part[source] = max(part.get(source, 0.0), weight)
+    return {cid: (list(sup.items()), list(dbt.items())) for cid, (sup, dbt) in out.items()}
+
+
+def _kept_backing(store: Store) -> dict[int, tuple[list, list] | None]:
+    from kb.memo import parse_backing
+
+    with store.reading() as s:
+        rows = s.execute(text("SELECT id, backing FROM claim")).all()
+    return {
+        cid: None if kept is None else tuple(list(p.items()) for p in parse_backing(kept))  # type: ignore[misc]
+        for cid, kept in rows
+    }
+
+
+def test_the_backing_kept_on_each_claim_is_what_its_evidence_gives(db_url, corpus):
+    store = Store(db_url)
+    list(Ingestor(store, batch=23).ingest_many((read_brief(b), n) for n, b in corpus))
+    kept, evidence = _kept_backing(store), _backing_from_evidence(store)
+    assert kept == evidence
+    assert sum(len(sup) > 1 for sup, _ in evidence.values()) > 20  # (repeated by several sources)
+    assert any(dbt for _, dbt in evidence.values())  # (and doubted)
+
+
+def test_claims_stored_before_their_backing_was_kept_derive_the_same(db_url, tmp_path, corpus):
+    half = len(corpus) // 2
+    kept = Store(f"sqlite:///{tmp_path / 'kept.db'}")
+    list(Ingestor(kept).ingest_many((read_brief(b), n) for n, b in corpus))
+    older = Store(db_url)
+    list(Ingestor(older).ingest_many((read_brief(b), n) for n, b in corpus[:half]))
+    with older.transaction() as s:  # as a KB stored before the backing was kept on claims
+        s.execute(text("UPDATE claim SET backing = NULL"))
+    list(Ingestor(older).ingest_many((read_brief(b), n) for n, b in corpus[half:]))
+    assert _dump(older) == _dump(kept)
+    mine = _kept_backing(older)
+    evidence = _backing_from_evidence(older)
+    kept_ones = {c: b for c, b in mine.items() if b is not None}
+    assert kept_ones == {c: evidence[c] for c in kept_ones}
+    assert None in mine.values() and any(c < 200 and b is not None for c, b in mine.items())
+
+
+def test_evidence_given_to_a_claim_out_of_view_unkeeps_its_backing():
+    from kb.memo import ClaimView, backing_text
+
+    view = ClaimView()
+    view.add_claim(1, "fact", "reported", "Orbitalis Labs opened an office in Oslo.")
+    view.add_evidence(1, 7, 1.0, "asserts")
+    view.add_evidence(1, 9, 0.85, "supports")
+    view.add_evidence(1, 7, 1.0, "doubts")
+    view.add_evidence(2, 7, 1.0, "asserts")  # claim 2 is not in the view: its kept backing is stale
+    assert view.take_backing() == [(1, "7 1.0 9 0.85|7 1.0"), (2, None)]
+    assert view.take_backing() == []
+    assert backing_text({}, {}) == "|"
+
+
 def test_an_ingest_starts_with_a_small_batch_and_doubles_it_up_to_its_size(store, corpus, monkeypatch):
     monkeypatch.setattr(pipeline, "FIRST_BATCH", 4)
     monkeypatch.setattr(pipeline, "BATCH_SECONDS", 3600.0)

@@ -154,3 +154,17 @@ def test_claims_stored_before_their_traits_were_kept_still_match(db_url):
         traits = conn.execute(text("SELECT traits FROM claim ORDER BY id")).scalars().all()
     assert traits[0] is None and '"money"' in traits[1]
     upgraded.engine.dispose()
+
+
+def test_a_database_of_a_newer_schema_is_refused_with_a_clear_error(db_url):
+    import pytest
+
+    from kb.errors import StoreError
+
+    store = Store(db_url)
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE meta SET value = '99' WHERE key = 'schema_version'"))
+    store.engine.dispose()
+    with pytest.raises(StoreError, match=r"cannot open database .*schema \(version 99\) is newer") as info:
+        Store(db_url)
+    assert "upgrade kb" in info.value.hint
