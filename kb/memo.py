@@ -121,8 +121,7 @@ class ClaimView:
     - `links`: the active links touching a claim (all of them for the claims in `complete`).
 
     Its backing is kept on the claim row too (`backing_text`), read with its state in place of its
-    evidence; `changed_backing` says which claims' backing changed since the caller last stored it
-    (`take_backing`).
+    evidence; `take_backing` gives what changed of it since the caller last stored it.
 
     A claim is derived again only when something it depends on changed since it last was (`dirty`): its
     backing, its links, its neighbours' backing or states, a source's grade. Deriving it with unchanged
@@ -138,7 +137,7 @@ class ClaimView:
         self.grades: dict[int, str] = {}  # source id -> Admiralty grade
         self.dirty: set[int] = set()
         self._backing: dict[int, list[Backing]] = {}  # support as lifecycle takes it, made when needed
-        self.changed_backing: set[int] = set()  # claims whose backing changed since `take_backing`
+        self._changed_backing: set[int] = set()  # claims whose backing changed since `take_backing`
         self._unknown_backing: set[int] = set()  # claims given evidence while not in the view
 
     def __len__(self) -> int:
@@ -157,7 +156,7 @@ class ClaimView:
             part.clear()
         self.complete.clear()
         self.dirty.clear()
-        self.changed_backing.clear()
+        self._changed_backing.clear()
         self._unknown_backing.clear()
 
     # ------------------------------------------------------------------------------ reading
@@ -252,16 +251,16 @@ class ClaimView:
         if claim_id not in self.info:
             self._unknown_backing.add(claim_id)  # (its kept backing no longer holds: read it again)
         elif self._back(claim_id, source_id, weight, stance):
-            self.changed_backing.add(claim_id)
+            self._changed_backing.add(claim_id)
             self._touch(claim_id)
 
     def take_backing(self) -> list[tuple[int, str | None]]:
         """(claim id, backing_text) of each claim whose backing changed since the last call, by id; None
         for a claim whose backing changed out of view (to be read from its evidence again)."""
         out: dict[int, str | None] = dict.fromkeys(self._unknown_backing)
-        for cid in self.changed_backing - self._unknown_backing:
+        for cid in self._changed_backing - self._unknown_backing:
             out[cid] = backing_text(self.support[cid], self.doubts[cid])
-        self.changed_backing.clear()
+        self._changed_backing.clear()
         self._unknown_backing.clear()
         return sorted(out.items())
 
@@ -432,11 +431,13 @@ def backing_text(support: Mapping[int, float], doubts: Mapping[int, float]) -> s
 
 def parse_backing(text: str) -> tuple[dict[int, float], dict[int, float]]:
     """`backing_text` read back: (support, doubts), each source -> its best story weight."""
-    out: list[dict[int, float]] = []
-    for part in text.split("|", 1):
-        words = iter(part.split())
-        out.append({int(src): float(w) for src, w in zip(words, words, strict=True)})
-    return out[0], out[1] if len(out) > 1 else {}
+    support, _, doubts = text.partition("|")
+    return _pairs(support), _pairs(doubts)
+
+
+def _pairs(text: str) -> dict[int, float]:
+    words = iter(text.split())
+    return {int(src): float(w) for src, w in zip(words, words, strict=True)}
 
 
 def _action(old: str | None, new: str, kind: str) -> str:

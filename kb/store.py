@@ -1120,6 +1120,10 @@ class Store:
     # loaded claim's is read from there).
     NOT_DUMPED = frozenset({("claim", "backing")})
 
+    @classmethod
+    def _dumped(cls, table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in row.items() if (table, k) not in cls.NOT_DUMPED}
+
     def dump_rows(self) -> Iterator[tuple[str, dict]]:
         """Every row of every table, in dependency order and primary-key order, as plain values."""
         tables = SQLModel.metadata.tables
@@ -1129,7 +1133,7 @@ class Store:
                 for row in s.execute(select(table).order_by(*table.primary_key.columns)).mappings():
                     if name == "meta" and row["key"] == "schema_version":
                         continue
-                    yield name, {k: _plain(v) for k, v in row.items() if (name, k) not in self.NOT_DUMPED}
+                    yield name, {k: _plain(v) for k, v in self._dumped(name, row).items()}
 
     def is_empty(self) -> bool:
         with self.reading() as s:
@@ -1150,9 +1154,7 @@ class Store:
                     if pending and current:
                         s.execute(insert(tables[current]), pending)
                     pending, current = [], name
-                pending.append(
-                    _typed(tables[name], {k: v for k, v in row.items() if (name, k) not in self.NOT_DUMPED})
-                )
+                pending.append(_typed(tables[name], self._dumped(name, row)))
                 count += 1
             if pending and current:
                 s.execute(insert(tables[current]), pending)

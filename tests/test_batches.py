@@ -84,10 +84,11 @@ def _kept_backing(store: Store) -> dict[int, tuple[list, list] | None]:
 
     with store.reading() as s:
         rows = s.execute(text("SELECT id, backing FROM claim")).all()
-    return {
-        cid: None if kept is None else tuple(list(p.items()) for p in parse_backing(kept))  # type: ignore[misc]
-        for cid, kept in rows
-    }
+    out: dict[int, tuple[list, list] | None] = {}
+    for cid, kept in rows:
+        parts = None if kept is None else parse_backing(kept)
+        out[cid] = None if parts is None else (list(parts[0].items()), list(parts[1].items()))
+    return out
 
 
 def test_the_backing_kept_on_each_claim_is_what_its_evidence_gives(db_url, corpus):
