@@ -92,8 +92,11 @@ class Inputs:
 def combined(backings: Iterable[Backing]) -> float:
     """Chance that at least one independent source is right; stories from one outlet count once."""
     best: dict[int, float] = {}
-    for b in backings:
-        best[b.source_id] = max(best.get(b.source_id, 0.0), b.weight)
+    reliability, unjudged = RELIABILITY.get, RELIABILITY["F"]
+    for source_id, grade, story_weight in backings:  # (Backing.weight, inlined: claims have hundreds)
+        w = reliability(grade, unjudged) * story_weight
+        if w > best.get(source_id, 0.0):
+            best[source_id] = w
     miss = 1.0
     for w in best.values():
         miss *= 1.0 - w
@@ -130,8 +133,9 @@ def derive(inp: Inputs) -> tuple[str, float, str]:
 def _known(backings: list[Backing], confirmed: bool = False) -> tuple[State, str]:
     if confirmed or any(b.reliability == "A" for b in backings):
         return State.confirmed, "backed by a primary or official source"
-    if independent(backings) >= 2:
-        return State.corroborated, f"{independent(backings)} independent sources"
+    sources = independent(backings)
+    if sources >= 2:
+        return State.corroborated, f"{sources} independent sources"
     return State.reported, "one source"
 
 

@@ -266,17 +266,23 @@ class ClaimView:
 
     def _back(self, claim_id: int, source_id: int, weight: float, stance: str) -> bool:
         """Count one story's backing of a claim; whether that changed what the claim's backing is."""
-        if stance == Stance.doubts:
-            best = self.doubts[claim_id]
-        elif stance in SUPPORT:
+        supports = stance in SUPPORT
+        if supports:
             best = self.support[claim_id]
-            self._backing.pop(claim_id, None)
+        elif stance == Stance.doubts:
+            best = self.doubts[claim_id]
         else:
             return False
-        if weight > best.get(source_id, -1.0):
-            best[source_id] = weight
-            return True
-        return False
+        if weight <= best.get(source_id, -1.0):
+            return False
+        made = self._backing.get(claim_id) if supports else None
+        if made is not None:
+            if source_id in best:
+                del self._backing[claim_id]  # (made again when next needed)
+            else:  # a new source comes last, as it does in `support`
+                made.append(Backing(source_id, self.grades.get(source_id, "F"), weight))
+        best[source_id] = weight
+        return True
 
     def add_link(self, link: LinkRow) -> None:
         """A link just made (only active ones count)."""

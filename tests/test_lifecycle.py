@@ -73,3 +73,38 @@ def test_decisions_are_checked_against_the_claim_kind():
 )
 def test_confidence_is_shown_with_icd_203_words(p, words):
     assert words_for(p) == words
+
+
+def test_combined_takes_each_sources_best_story_once():
+    one = [Backing(1, "B", 0.85), Backing(1, "B"), Backing(2, "E", 0.85)]
+    assert combined(one) == pytest.approx(1 - (1 - 0.8) * (1 - 0.35 * 0.85))
+    assert combined(one) == combined(list(reversed(one)))
+    assert combined([Backing(3, "Z")]) == combined([Backing(3, "F")])  # an unknown grade counts as F
+    assert combined([]) == 0.0
+
+
+def test_the_views_backing_stays_what_its_evidence_gives():
+    from kb.memo import ClaimView
+
+    def fresh(view: ClaimView, cid: int) -> list[Backing]:
+        return [Backing(src, view.grades.get(src, "F"), w) for src, w in view.support[cid].items()]
+
+    view = ClaimView()
+    view.grades.update({1: "B", 2: "C"})
+    view.add_claim(7, "fact", "unverified", "a claim")
+    steps = [
+        (1, 0.85, "asserts"),  # first source
+        (2, 1.0, "supports"),  # a new source: added to the list the view keeps
+        (1, 0.85, "supports"),  # the same weight again: nothing changes
+        (1, 1.0, "supports"),  # a better story from a known source
+        (3, 1.0, "doubts"),  # doubts are not support
+        (4, 0.85, "watches"),
+    ]
+    for source, weight, stance in steps:
+        view._own(7)  # (made before each change, so that each change meets a kept list)
+        view.add_evidence(7, source, weight, stance)
+        assert view._own(7) == fresh(view, 7)
+    assert [b.source_id for b in view._own(7)] == [1, 2, 4]
+    assert view.doubts[7] == {3: 1.0}
+    view.set_grade(2, "A")
+    assert view._own(7) == fresh(view, 7) and view._own(7)[1].reliability == "A"
