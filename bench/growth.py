@@ -9,6 +9,8 @@ into the copy in this process, as `kb ingest FOLDER` does (`kb.workers.read_all`
 - stories/s, and the ingest process's CPU time;
 - for each of the store's reads and writes that ingest makes: calls, rows (read; written) and CPU time
   (a `Store` whose methods are timed; what is left is deciding, deriving and committing);
+- how much matching there was: incoming claims, their candidates, the candidates given an upper bound of
+  a repeat's score (`kb.match.repeat_bound`) and those scored in full (`kb.match.best_match`);
 - the database pages the ingest wrote, by table or index. A read transaction held open on the copy from
   before the ingest keeps SQLite from checkpointing, so every page written stays in the write-ahead log,
   and the log's page numbers are mapped to tables and indexes with SQLite's `dbstat` (a page numbered past
@@ -32,8 +34,8 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +84,36 @@ def timed_store(calls: Counter, rows: Counter, cpu: defaultdict) -> type:
         static = isinstance(inspect.getattr_static(Store, name), staticmethod)
         methods[name] = staticmethod(timed) if static else timed
     return type("TimedStore", (Store,), methods)
+
+
+@contextmanager
+def counted_matching(counts: Counter) -> Iterator[None]:
+    """While it lasts, count in this process the claims matched, their candidates, and the bounds and
+    full scores matching them took (kb.pipeline calls these through `kb.match`)."""
+    from kb import match
+    from kb.pipeline import Ingestor
+
+    def counting(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            counts[name] += 1
+            return fn(*args, **kwargs)
+
+        return counted
+
+    bound, score, claim = match.repeat_bound, match.best_match, Ingestor._claim
+
+    def matched(self: Any, *args: Any) -> Any:
+        counts["claims"] += 1
+        counts["candidates"] += len(args[5])  # (batch, story, claim, features, mentions, candidates, ...)
+        return claim(self, *args)
+
+    match.repeat_bound = counting("bounds", bound)
+    match.best_match = counting("scored", score)
+    Ingestor._claim = matched  # type: ignore[assignment,method-assign]
+    try:
+        yield
+    finally:
+        match.repeat_bound, match.best_match, Ingestor._claim = bound, score, claim  # type: ignore[method-assign]
 
 
 def wal_pages(path: Path) -> Counter:
@@ -146,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
         rows: Counter = Counter()
         cpu: defaultdict = defaultdict(float)
         store_cls = timed_store(calls, rows, cpu)
-        n, seconds, ingest_cpu = ingest(f"sqlite:///{copy}", args.folder, args.workers, store_cls)
+        matching: Counter = Counter()
+        with counted_matching(matching):
+            n, seconds, ingest_cpu = ingest(f"sqlite:///{copy}", args.folder, args.workers, store_cls)
         frames = wal_pages(copy)
         holder.execute("COMMIT")
         holder.close()
@@ -161,6 +195,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<18}{calls[name]:>8}{rows[name]:>10}{cpu[name]:>9.3f}")
     reads = sum(cpu[name] for name in READS)
     print(f"{'(all reads)':<18}{'':>8}{'':>10}{reads:>9.3f}")
+    print()
+    claims = matching["claims"] or 1
+    print(
+        f"matching: {matching['claims']} incoming claims; per claim {matching['candidates'] / claims:.1f}"
+        f" candidates, {matching['bounds'] / claims:.1f} bounded, {matching['scored'] / claims:.1f} scored"
+        f" in full ({matching['bounds']} bounds, {matching['scored']} full scores)"
+    )
     print()
     by_name: Counter = Counter()
     by_frames: Counter = Counter()

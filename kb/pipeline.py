@@ -852,7 +852,8 @@ class Ingestor:
         """The strongest few matches of each kind between an incoming claim and its candidates: a claim
         answers or repeats a handful of others, and keeping the rest would make a dense topic quadratic in
         links. Candidates that can only repeat it are scored best bound first, and no longer once their
-        bound cannot beat the few repeats already found: those would be dropped anyway."""
+        bound cannot reach the suggestion threshold or beat the few repeats already found: those would be
+        dropped anyway."""
         kind, entities, about = new.kind, new.entities, new.about
         near = entities | new.context
         fact = kind == Kind.fact
@@ -883,7 +884,8 @@ class Ingestor:
             top = sorted((m.score for _, m in found if m.kind == LinkKind.same_as), reverse=True)
             repeats.sort(key=lambda r: (-r[0], r[1]))
             for bound, i, c in repeats:
-                if len(top) >= MAX_LINKS_PER_KIND and round(bound, 3) < top[MAX_LINKS_PER_KIND - 1]:
+                most = round(bound, 3)  # (the most its score can be: scores are rounded so)
+                if most < suggest or (len(top) >= MAX_LINKS_PER_KIND and most < top[MAX_LINKS_PER_KIND - 1]):
                     break  # (the bounds that follow are no higher)
                 m = best(new, c, kinds, weights)
                 if m is not None and m.score >= suggest:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, bench_module
 
+from kb import match
 from kb.parse.reader import Document, parse_document
 from kb.pipeline import Ingestor
 from kb.store import Store
@@ -52,6 +53,7 @@ def test_growth_reports_reads_and_pages_and_leaves_the_kb_alone(
     folder.mkdir()
     shutil.copy(CORPUS[-1], folder)
     before = hashlib.sha256(kb.read_bytes()).hexdigest()
+    real = (match.repeat_bound, match.best_match, Ingestor._claim)
 
     assert bench_module("growth").main([str(kb), str(folder), "--workers", "0"]) == 0
     out = capsys.readouterr().out
@@ -66,6 +68,10 @@ def test_growth_reports_reads_and_pages_and_leaves_the_kb_alone(
         line.split() for line in lines[lines.index(next(x for x in lines if x.startswith("table or"))) + 1 :]
     ]
     assert any(row[0] == "claim" and int(row[1]) > 0 for row in written)
+    counted = next(x for x in lines if x.startswith("matching: ")).replace("(", "").split()
+    claims, candidates, scored = int(counted[1]), float(counted[6]), int(counted[-3])
+    assert claims >= 1 and 0 < scored <= round(claims * candidates)  # (each candidate scored once at most)
+    assert (match.repeat_bound, match.best_match, Ingestor._claim) == real  # (counted only while it ran)
     assert hashlib.sha256(kb.read_bytes()).hexdigest() == before
     assert not list(tmp_path.glob("kb.db-*"))  # (nor a log beside it)
 
