@@ -884,7 +884,7 @@ class Ingestor:
             top = sorted((m.score for _, m in found if m.kind == LinkKind.same_as), reverse=True)
             repeats.sort(key=lambda r: (-r[0], r[1]))
             for bound, i, c in repeats:
-                most = round(bound, 3)  # (the most its score can be: scores are rounded so)
+                most = round(bound, 3)  # (a score is rounded to 3 places, so it is at most this)
                 if most < suggest or (len(top) >= MAX_LINKS_PER_KIND and most < top[MAX_LINKS_PER_KIND - 1]):
                     break  # (the bounds that follow are no higher)
                 m = best(new, c, kinds, weights)
