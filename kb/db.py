@@ -11,7 +11,7 @@ they are imported only to create or upgrade a schema, so that `kb entity` (which
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, create_engine, event, inspect, text
@@ -134,18 +134,13 @@ def claim_traits(conn: Connection) -> None:
 
 
 def evidence_backing(conn: Connection) -> None:
-    """Evidence rows carry their story's source and weight, read by claim from one index (which also
-    serves every other read of a claim's evidence), in place of the story index above."""
+    """Evidence rows carry their story's source and weight, in place of the story index above; a
+    claim's evidence is read by the unique index (claim, story, stance). (This step once built an index
+    of the backing too, which `backing_index_dropped` drops: it is not built only to be dropped.)"""
     _add_columns(conn, "evidence", {"source_id": "INTEGER", "weight": "FLOAT"})
     fill_evidence_backing(conn)
-    conn.execute(text(EVIDENCE_BACKING_INDEX))
     conn.execute(text("DROP INDEX IF EXISTS ix_evidence_claim_id"))
     conn.execute(text("DROP INDEX IF EXISTS ix_story_backing"))
-
-
-EVIDENCE_BACKING_INDEX = (
-    "CREATE INDEX IF NOT EXISTS ix_evidence_backing ON evidence (claim_id, source_id, stance, weight, id)"
-)
 
 
 def fill_evidence_backing(conn: Connection) -> None:
@@ -175,6 +170,38 @@ def claim_backing(conn: Connection) -> None:
     _add_columns(conn, "claim", {"backing": "TEXT"})
 
 
+def backing_index_dropped(conn: Connection) -> None:
+    """No index of the evidence by claim, source, stance and weight: deriving a state reads the backing
+    kept on the claim (`claim_backing`), so the index served only claims stored before it was kept, while
+    every repeat an ingest stored wrote a row into it at a random place (a sixth of the pages a batch
+    into a 100k-story KB wrote). Those claims' backing is read by the unique index and the rows."""
+    conn.execute(text("DROP INDEX IF EXISTS ix_evidence_backing"))
+
+
+def claim_roles(conn: Connection) -> None:
+    """A column for each claim's entities by role, so that reading a candidate for matching reads its
+    claim's row and not a row per mention; filled for the claims stored before it."""
+    _add_columns(conn, "claim", {"roles": "TEXT"})
+    fill_claim_roles(conn)
+
+
+def fill_claim_roles(conn: Connection, claim_ids: Iterable[int] | None = None) -> None:
+    """Copy the claims' mentions to their `roles` (all claims, or those of `claim_ids`): each mention as
+    its role and entity id, in one string."""
+    concat = "string_agg" if conn.dialect.name == "postgresql" else "group_concat"
+    sql = (
+        f"UPDATE claim SET roles = (SELECT {concat}(m.role || ' ' || CAST(m.entity_id AS TEXT), ' ') "
+        "FROM mention m WHERE m.claim_id = claim.id)"
+    )
+    if claim_ids is None:
+        conn.execute(text(sql))
+        return
+    some = text(sql + " WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+    ids = sorted(set(claim_ids))
+    for start in range(0, len(ids), 500):
+        conn.execute(some, {"ids": ids[start : start + 500]})
+
+
 def _after_create(_table: Any, conn: Connection, **_kw: Any) -> None:
     _claim_state_index(conn)
 
@@ -200,6 +227,8 @@ MIGRATIONS: list[Migration] = [
     ("evidence backing", evidence_backing),
     ("link indexes by status", link_indexes),
     ("claim backing", claim_backing),
+    ("no evidence backing index", backing_index_dropped),
+    ("claim roles", claim_roles),
 ]
 
 

@@ -93,17 +93,20 @@ class Claim(SQLModel, table=True):
     # The claim's backing as deriving its state reads it: each source's best story weight, supporting and
     # doubting (kb.memo.backing_text); null where it was not kept, and then read from its evidence.
     backing: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Its entities by role as matching reads them ("subject 12 context 5 ..."), a copy of its mention rows
+    # kept wherever those are written (kb.db.fill_claim_roles); null where it is not, and then read from
+    # its mentions.
+    roles: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Evidence(SQLModel, table=True):
     """`source_id` and `weight` are the story's, copied when the row is written (a story's never change):
-    a claim's backing, which deriving its state reads for every story behind it, is then one range of
-    `ix_evidence_backing` instead of a look-up of each story."""
+    a claim's backing, where it is not kept on the claim, is then read from its evidence rows alone,
+    without a look-up of each story. A claim's evidence is read by the unique index (claim, story,
+    stance), which holds what most such reads need; a claim's backing is kept on its row, so no index of
+    its own is kept up to date for it (see `kb.db.backing_index_dropped`)."""
 
-    __table_args__ = (
-        UniqueConstraint("claim_id", "story_id", "stance"),
-        Index("ix_evidence_backing", "claim_id", "source_id", "stance", "weight", "id"),
-    )
+    __table_args__ = (UniqueConstraint("claim_id", "story_id", "stance"),)
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="claim.id")
     story_id: int = Field(foreign_key="story.id", index=True)

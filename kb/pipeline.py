@@ -786,6 +786,7 @@ class Ingestor:
             "last_seen": st.seen,
             "traits": match.traits_of(new),
             "backing": None,  # (kept once the batch is settled: see _write)
+            "roles": None,  # (its mentions, below)
         }
         batch.add("claim", row)
         batch.claims[cid] = row
@@ -794,9 +795,9 @@ class Ingestor:
         for role, ids in (("context", new.context), ("source", m.source), ("aside", m.aside)):
             roles.update(dict.fromkeys(ids, role))
         roles.update(dict.fromkeys(m.subject, "subject"))
-        batch.rows["mention"] += [
-            {"claim_id": cid, "entity_id": e, "role": r} for e, r in sorted(roles.items())
-        ]
+        mentions = sorted(roles.items())
+        batch.rows["mention"] += [{"claim_id": cid, "entity_id": e, "role": r} for e, r in mentions]
+        row["roles"] = " ".join(f"{r} {e}" for e, r in mentions) or None
         context = frozenset(e for e, r in roles.items() if r == "context") or match.EMPTY
         aside = frozenset(e for e, r in roles.items() if r == "aside") or match.EMPTY
         self._features[cid] = new.stored_as(cid, context, aside)

@@ -39,6 +39,7 @@ from kb.db import (
     CURATIONS,
     DECISIONS,
     count_claims,
+    fill_claim_roles,
     fill_evidence_backing,
     index_claims,
     make_engine,
@@ -347,7 +348,8 @@ class Store:
     @staticmethod
     def candidate_rows(s: Session, claim_ids: Iterable[int]) -> list[CandidateRow]:
         """What matching needs of existing claims: text, terms, source and entities by role, in one
-        statement (each claim's mentions as one string of roles and ids)."""
+        statement (each claim's mentions as one string of roles and ids: the copy on its row, or, where
+        there is none, from its mention rows)."""
         ids = sorted(set(claim_ids))
         if not ids:
             return []
@@ -357,9 +359,9 @@ class Store:
             where, params = _among(s, "c.id", chunk)
             rows = _raw(
                 s,
-                "SELECT c.id, c.kind, c.text, c.terms, c.traits, c.story_id, s.source_id, "
+                "SELECT c.id, c.kind, c.text, c.terms, c.traits, c.story_id, s.source_id, coalesce(c.roles, "
                 f"(SELECT {concat}(m.role || ' ' || CAST(m.entity_id AS TEXT), ' ') FROM mention m "
-                "WHERE m.claim_id = c.id) "
+                "WHERE m.claim_id = c.id)) "
                 f"FROM claim c JOIN story s ON s.id = c.story_id WHERE {where}",
                 params,
             )
@@ -432,8 +434,8 @@ class Store:
     @staticmethod
     def backing(s: Session, claim_ids: Iterable[int]) -> list[tuple[int, int, str, float]]:
         """(claim id, source id, stance, best story weight) of the claims' evidence, claim by claim, each
-        claim's in the order its sources first gave it that stance: one range of ix_evidence_backing per
-        claim."""
+        claim's in the order its sources first gave it that stance: a range of the unique evidence index per
+        claim, and its rows (read only for claims whose backing is not kept on them)."""
         out: list[tuple[int, int, str, float]] = []
         for chunk in _chunks(sorted(set(claim_ids))):
             where, params = _among(s, "claim_id", chunk)
@@ -1014,6 +1016,7 @@ class Store:
         s.execute(update(Mention).where(Mention.entity_id == other).values(entity_id=keep))
         s.execute(update(Entity).where(Entity.id == other).values(merged_into=keep))
         count_claims(s.connection(), {keep, other})
+        fill_claim_roles(s.connection(), [c for c, _ in mentions])
         return {"aliases": aliases, "moved": moved, "dropped": dropped}
 
     @staticmethod
@@ -1033,6 +1036,7 @@ class Store:
             s.execute(insert(Mention), rows)
         s.execute(update(Entity).where(Entity.id == other).values(merged_into=None))
         count_claims(s.connection(), {keep, other})
+        fill_claim_roles(s.connection(), [*claims, *(c for c, _ in moved.get("dropped", []))])
 
     def merged_entities(self) -> dict[int, str]:
         """Entities currently merged into another: id -> name."""
@@ -1118,7 +1122,7 @@ class Store:
 
     # Derived from other rows, so neither dumped nor loaded: a claim's kept backing (from its evidence; a
     # loaded claim's is read from there).
-    NOT_DUMPED = frozenset({("claim", "backing")})
+    NOT_DUMPED = frozenset({("claim", "backing"), ("claim", "roles")})
 
     @classmethod
     def _dumped(cls, table: str, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -1160,6 +1164,7 @@ class Store:
                 s.execute(insert(tables[current]), pending)
             index_claims(s.connection())  # derived, so not in a dump
             fill_evidence_backing(s.connection())  # (a dump from before evidence rows carried them)
+            fill_claim_roles(s.connection())  # (a copy of the mentions, so not in a dump)
             if s.get_bind().dialect.name == "postgresql":
                 for name in self.DUMP_TABLES:
                     if "id" in tables[name].columns:

@@ -65,6 +65,43 @@ def test_tallies_follow_ingest_decisions_and_merges(store):
     assert _tallies(store)[0] == _tallies(store)[1]
 
 
+def _roles(store: Store) -> tuple[dict[int, set[tuple[str, int]]], dict[int, set[tuple[str, int]]]]:
+    """Each claim's entities by role as its row keeps them, and as its mention rows give them."""
+    with store.engine.connect() as c:
+        kept = {i: r for i, r in c.execute(text("SELECT id, roles FROM claim")).all()}
+        mentions = c.execute(text("SELECT claim_id, role, entity_id FROM mention")).all()
+    given: dict[int, set[tuple[str, int]]] = {i: set() for i in kept}
+    for cid, role, eid in mentions:
+        given[cid].add((role, eid))
+    words = {i: (r or "").split() for i, r in kept.items()}
+    return {i: {(w[k], int(w[k + 1])) for k in range(0, len(w), 2)} for i, w in words.items()}, given
+
+
+def test_claims_keep_their_entities_by_role_through_ingest_merges_undos_and_loads(store, tmp_path):
+    from kb import curate
+
+    _ingest_corpus(store)
+    kept, given = _roles(store)
+    assert kept == given and sum(map(len, kept.values())) > 100
+    with store.reading() as s:
+        ids = sorted(kept)
+        read = store.candidate_rows(s, ids)
+        s.execute(text("UPDATE claim SET roles = NULL"))  # (then read from the mention rows)
+        assert store.candidate_rows(s, ids) == read
+        s.rollback()
+    names = {e["name"]: e["id"] for e in store.entity_rows()}
+    curate.merge(store, names["Microsoft"], names["Azure"], "test", analyst="t")
+    kept, given = _roles(store)
+    assert kept == given
+    assert not any(e == names["Azure"] for r in kept.values() for _, e in r)  # (all moved to Microsoft)
+    curate.unmerge(store, names["Azure"], "test", analyst="t")
+    assert _roles(store)[0] == _roles(store)[1]
+    other = Store(f"sqlite:///{tmp_path / 'copy.db'}")
+    other.load_rows(store.dump_rows())  # (a dump leaves the copy out; the load makes it again)
+    assert _roles(other) == _roles(store)
+    other.engine.dispose()
+
+
 def test_ingest_keeps_postings_and_counters_exact(store):
     _ingest_corpus(store)
     postings, counters = _index(store)

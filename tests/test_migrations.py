@@ -73,10 +73,10 @@ def _back_to(store: Store, migration: str, *statements: str) -> None:
     store.engine.dispose()
 
 
-def test_a_new_database_reads_backing_and_links_from_their_indexes(db_url):
+def test_a_new_database_reads_evidence_and_links_from_their_indexes(db_url):
     store = Store(db_url)
-    assert "ix_evidence_backing" in _indexes(store, "evidence")
-    assert "ix_evidence_claim_id" not in _indexes(store, "evidence")  # (the backing index serves)
+    # A claim's evidence is read by the unique (claim, story, stance) index; its backing is kept on it.
+    assert not {"ix_evidence_backing", "ix_evidence_claim_id"} & _indexes(store, "evidence")
     assert "ix_story_backing" not in _indexes(store, "story")
     assert {"ix_claim_link_src_status", "ix_claim_link_dst_status"} <= _indexes(store, "claim_link")
     store.engine.dispose()
@@ -93,7 +93,7 @@ def test_an_older_database_gets_its_evidence_backing_on_open(db_url):
     _back_to(
         store,
         "evidence backing",
-        "DROP INDEX ix_evidence_backing",
+        "DROP INDEX IF EXISTS ix_evidence_backing",
         "ALTER TABLE evidence DROP COLUMN source_id",
         "ALTER TABLE evidence DROP COLUMN weight",
         "CREATE INDEX ix_evidence_claim_id ON evidence (claim_id)",
@@ -108,8 +108,41 @@ def test_an_older_database_gets_its_evidence_backing_on_open(db_url):
             )
         ).scalar()
         assert copied == 2
-    assert "ix_evidence_backing" in _indexes(upgraded, "evidence")
-    assert "ix_evidence_claim_id" not in _indexes(upgraded, "evidence")
+    assert not {"ix_evidence_backing", "ix_evidence_claim_id"} & _indexes(upgraded, "evidence")
+    upgraded.engine.dispose()
+
+
+def test_a_database_with_the_evidence_backing_index_loses_it_on_open_and_reads_the_same_backing(db_url):
+    store = Store(db_url)
+    _two_sources(store)
+    with store.reading() as s:
+        before = store.backing(s, [1])
+    _back_to(
+        store,
+        "no evidence backing index",
+        "CREATE INDEX ix_evidence_backing ON evidence (claim_id, source_id, stance, weight, id)",
+    )
+    assert "ix_evidence_backing" in _indexes(store, "evidence")
+    upgraded = Store(db_url)
+    assert "ix_evidence_backing" not in _indexes(upgraded, "evidence")
+    assert upgraded.meta("schema_version") == str(db.schema_version())
+    with upgraded.reading() as s:
+        assert upgraded.backing(s, [1]) == before
+    upgraded.engine.dispose()
+
+
+def test_an_older_database_gets_its_claims_entities_by_role_on_open(db_url):
+    store = Store(db_url)
+    _two_sources(store)
+    with store.reading() as s:
+        before = store.candidate_rows(s, [1])
+        kept = s.execute(text("SELECT roles FROM claim WHERE id = 1")).scalar()
+    assert kept and before[0].subject  # (the claim names an entity)
+    _back_to(store, "claim roles", "ALTER TABLE claim DROP COLUMN roles")
+    upgraded = Store(db_url)
+    with upgraded.reading() as s:
+        assert s.execute(text("SELECT roles FROM claim WHERE id = 1")).scalar() == kept
+        assert upgraded.candidate_rows(s, [1]) == before
     upgraded.engine.dispose()
 
 
