@@ -185,14 +185,19 @@ def claim_roles(conn: Connection) -> None:
     fill_claim_roles(conn)
 
 
-def fill_claim_roles(conn: Connection, claim_ids: Iterable[int] | None = None) -> None:
-    """Copy the claims' mentions to their `roles` (all claims, or those of `claim_ids`): each mention as
-    its role and entity id, in one string."""
-    concat = "string_agg" if conn.dialect.name == "postgresql" else "group_concat"
-    sql = (
-        f"UPDATE claim SET roles = (SELECT {concat}(m.role || ' ' || CAST(m.entity_id AS TEXT), ' ') "
-        "FROM mention m WHERE m.claim_id = claim.id)"
+def mention_roles(dialect: str, claim_id: str) -> str:
+    """SQL for the mentions of the claim whose id is `claim_id`, as `claim.roles` keeps them: each
+    mention's role and entity id, in one string (null for a claim with none)."""
+    concat = "string_agg" if dialect == "postgresql" else "group_concat"
+    return (
+        f"(SELECT {concat}(m.role || ' ' || CAST(m.entity_id AS TEXT), ' ') FROM mention m "
+        f"WHERE m.claim_id = {claim_id})"
     )
+
+
+def fill_claim_roles(conn: Connection, claim_ids: Iterable[int] | None = None) -> None:
+    """Copy the claims' mentions to their `roles` (all claims, or those of `claim_ids`)."""
+    sql = f"UPDATE claim SET roles = {mention_roles(conn.dialect.name, 'claim.id')}"
     if claim_ids is None:
         conn.execute(text(sql))
         return

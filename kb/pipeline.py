@@ -770,6 +770,11 @@ class Ingestor:
         parsed = claim.parsed
         cid = batch.next("claim")
         terms = " ".join(sorted(new.terms))
+        roles: dict[int, str] = {}
+        for role, ids in (("context", new.context), ("source", m.source), ("aside", m.aside)):
+            roles.update(dict.fromkeys(ids, role))
+        roles.update(dict.fromkeys(m.subject, "subject"))
+        mentions = sorted(roles.items())
         row = {
             "id": cid,
             "text": parsed.text,
@@ -786,18 +791,12 @@ class Ingestor:
             "last_seen": st.seen,
             "traits": match.traits_of(new),
             "backing": None,  # (kept once the batch is settled: see _write)
-            "roles": None,  # (its mentions, below)
+            "roles": " ".join(f"{r} {e}" for e, r in mentions) or None,  # (a copy of its mention rows)
         }
         batch.add("claim", row)
         batch.claims[cid] = row
         batch.rows["posting"] += [{"term": t, "claim_id": cid} for t in terms.split()]
-        roles: dict[int, str] = {}
-        for role, ids in (("context", new.context), ("source", m.source), ("aside", m.aside)):
-            roles.update(dict.fromkeys(ids, role))
-        roles.update(dict.fromkeys(m.subject, "subject"))
-        mentions = sorted(roles.items())
         batch.rows["mention"] += [{"claim_id": cid, "entity_id": e, "role": r} for e, r in mentions]
-        row["roles"] = " ".join(f"{r} {e}" for e, r in mentions) or None
         context = frozenset(e for e, r in roles.items() if r == "context") or match.EMPTY
         aside = frozenset(e for e, r in roles.items() if r == "aside") or match.EMPTY
         self._features[cid] = new.stored_as(cid, context, aside)

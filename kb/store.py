@@ -43,6 +43,7 @@ from kb.db import (
     fill_evidence_backing,
     index_claims,
     make_engine,
+    mention_roles,
     tally_key,
 )
 from kb.errors import StoreError
@@ -353,15 +354,13 @@ class Store:
         ids = sorted(set(claim_ids))
         if not ids:
             return []
-        concat = "string_agg" if s.get_bind().dialect.name == "postgresql" else "group_concat"
+        roles = f"coalesce(c.roles, {mention_roles(s.get_bind().dialect.name, 'c.id')})"
         out = []
         for chunk in _chunks(ids):
             where, params = _among(s, "c.id", chunk)
             rows = _raw(
                 s,
-                "SELECT c.id, c.kind, c.text, c.terms, c.traits, c.story_id, s.source_id, coalesce(c.roles, "
-                f"(SELECT {concat}(m.role || ' ' || CAST(m.entity_id AS TEXT), ' ') FROM mention m "
-                "WHERE m.claim_id = c.id)) "
+                f"SELECT c.id, c.kind, c.text, c.terms, c.traits, c.story_id, s.source_id, {roles} "
                 f"FROM claim c JOIN story s ON s.id = c.story_id WHERE {where}",
                 params,
             )
