@@ -1,6 +1,7 @@
 """Where an ingest's time goes on a large SQLite KB: its reads of the stored KB, and the pages it writes.
 
     python bench/growth.py KB.db FOLDER            # e.g. a KB kept by `run.py --keep`, the next stories
+    python bench/growth.py KB.db FOLDER --plain    # only the ingest's time, as `kb ingest` runs it
 
 The KB is copied to a temporary folder (the original is not touched) and FOLDER's brief files are ingested
 into the copy in this process, as `kb ingest FOLDER` does (`kb.workers.read_all` feeding
@@ -17,6 +18,10 @@ into the copy in this process, as `kb ingest FOLDER` does (`kb.workers.read_all`
   the KB's old end is counted as new). What a batch's commit and its checkpoint write grows with the
   number of distinct pages: each row inserted at a random place in an index (a repeat's evidence, a new
   claim's text hash) dirties a page of its own.
+
+With `--plain` only the first line is printed, of an ingest timed as `kb ingest` runs it: no store call
+timed, no matching counted, no read transaction held (SQLite checkpoints as usual). For comparing two
+versions of kb on one KB, alternating runs (`PYTHONPATH=OTHER_CHECKOUT python bench/growth.py ...`).
 
 SQLite only (PostgreSQL has no such log to read in process); the figures of one run vary with the
 machine like any other here, by about ±10%.
@@ -149,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("kb", type=Path, help="the SQLite KB file (copied; the original is not touched)")
     ap.add_argument("folder", help="brief files to ingest into the copy")
     ap.add_argument("--workers", type=int, default=None, help="reader processes (default: kb's)")
+    ap.add_argument("--plain", action="store_true", help="only time the ingest, as `kb ingest` runs it")
     args = ap.parse_args(argv)
     if not args.kb.is_file():
         print(f"error: {args.kb}: no such SQLite file", file=sys.stderr)
@@ -163,6 +169,14 @@ def main(argv: list[str] | None = None) -> int:
         copy = tmp / "kb.db"
         with closing(sqlite3.connect(args.kb)) as src, closing(sqlite3.connect(copy)) as dst:
             src.backup(dst)  # (a consistent copy, whatever its write-ahead log holds)
+        if args.plain:
+            from kb.store import Store
+
+            n, seconds, ingest_cpu = ingest(f"sqlite:///{copy}", args.folder, args.workers, Store)
+            print(
+                f"{n} stories in {seconds:.2f} s: {n / seconds:.1f} stories/s; ingest CPU {ingest_cpu:.2f} s"
+            )
+            return 0
         holder = sqlite3.connect(copy, isolation_level=None)
         holder.execute("PRAGMA journal_mode=WAL")
         old_pages = holder.execute("PRAGMA page_count").fetchone()[0]

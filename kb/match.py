@@ -132,6 +132,25 @@ _LAZY = frozenset(
 _LAZY |= {"speech", "alternatives", "around", "about"}
 
 
+class _Keys(dict[Any, str]):
+    """Strings made once for each key and shared by every claim (hashed once, not once per claim): the
+    first four letters of a term, an entity's weight key ("@id")."""
+
+    def __init__(self, make: Any) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> str:
+        if len(self) >= 1_000_000:  # (a bound for a long-lived process; they are only a shortcut)
+            self.clear()
+        value = self[key] = self.make(key)
+        return value
+
+
+_HEADS = _Keys(lambda term: term[:4])
+_EKEYS = _Keys(lambda entity: f"@{entity}")
+
+
 class Features:
     """What matching needs to know about one claim. What is read from its text (figures, polarity, the
     answers a question wants, its "beyond X" terms) is given when the claim was prepared, or worked out
@@ -213,18 +232,17 @@ class Features:
     ) -> None:
         self.claim_id, self.kind, self.text, self.terms = claim_id, kind, text, terms
         self.entities, self.context, self.aside, self.source_id = entities, context, aside, source_id
-        self.heads = frozenset(t[:4] for t in terms) or EMPTY
-        self.ekeys = tuple(f"@{e}" for e in entities)
-        self.heads_for = 0
-        self.total_for = 0
-        for name, value in (
-            ("figures", figures),
-            ("negated", negated),
-            ("wants", wants),
-            ("excluded", excluded),
-        ):
-            if value is not None:
-                setattr(self, name, value)
+        self.heads = frozenset(map(_HEADS.__getitem__, terms)) or EMPTY
+        self.ekeys = tuple(map(_EKEYS.__getitem__, entities))
+        self.heads_for = self.total_for = 0
+        if figures is not None:
+            self.figures = figures
+        if negated is not None:
+            self.negated = negated
+        if wants is not None:
+            self.wants = wants
+        if excluded is not None:
+            self.excluded = excluded
 
     def __getattr__(self, name: str) -> Any:
         if name not in _LAZY:
@@ -463,7 +481,7 @@ class Match(NamedTuple):
 
 def _items(f: Features) -> frozenset[str]:
     """A claim's content terms and the entities it is about (as "@id"), the units similarity counts."""
-    return f.terms | {f"@{e}" for e in f.entities}
+    return f.terms.union(f.ekeys)
 
 
 def _dice_and_overlap(
@@ -476,7 +494,7 @@ def _dice_and_overlap(
         return 0.0, 0.0
     if matched is None:
         matched = _matched(a.terms, b.terms, b.heads)
-    common = _total(matched, weights) + _total([f"@{e}" for e in a.entities & b.entities], weights)
+    common = _total(matched, weights) + _total(map(_EKEYS.__getitem__, a.entities & b.entities), weights)
     ta, tb = weights.total(a), weights.total(b)
     return min(1.0, 2 * common / (ta + tb)), min(1.0, common / min(ta, tb))
 
@@ -519,7 +537,7 @@ def repeat_bound(new: Features, old: Features, shared_heads: frozenset[str], wei
     letters of terms: as if every term of `new` under those letters matched."""
     heads = new.head_weights(weights)
     common = sum(heads[h] for h in shared_heads) + _total(
-        [f"@{e}" for e in new.entities & old.entities], weights
+        map(_EKEYS.__getitem__, new.entities & old.entities), weights
     )
     ta, tb = weights.total(new), weights.total(old)
     if ta <= 0 or tb <= 0:
@@ -835,7 +853,9 @@ def shortlist(
             score[cid] = get(cid, 0.0) + w
     if len(score) <= limit:
         return list(score)
-    return [c for _, c in sorted(zip(score.values(), score, strict=True), reverse=True)[:limit]]
+    ids = sorted(score, reverse=True)  # newest first, then (a stable sort) by score
+    ids.sort(key=score.__getitem__, reverse=True)
+    return ids[:limit]
 
 
 def claim_terms(kind: str, text: str, names: Iterable[str]) -> frozenset[str]:

@@ -691,7 +691,7 @@ class Ingestor:
                 claim.wants,
                 claim.excluded,
             )
-            shortlist = [known[i] for i in sorted(ids, reverse=True) if i in known]  # newest first
+            shortlist = list(map(known.__getitem__, sorted(known.keys() & ids, reverse=True)))  # newest first
             self._claim(batch, st, claim, new, m, shortlist, kinds, weights)
         # The story's claims join the indexes and counters, for the stories after it.
         for cid, terms, entities in st.indexed:

@@ -74,9 +74,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-@dataclass(frozen=True)
-class CandidateRow:
-    """An existing claim that an incoming claim may match, with what matching needs."""
+class CandidateRow(NamedTuple):
+    """An existing claim that an incoming claim may match, with what matching needs (a tuple: an ingest
+    reads tens of thousands)."""
 
     id: int
     kind: str
@@ -91,8 +91,9 @@ class CandidateRow:
     traits: str | None = None  # kb.match.traits_of, when it was stored with the claim
 
 
-@dataclass(frozen=True)
-class LinkRow:
+class LinkRow(NamedTuple):
+    """A link between two claims (a tuple: an ingest reads tens of thousands)."""
+
     id: int
     kind: str
     src_id: int
@@ -365,28 +366,10 @@ class Store:
                 params,
             )
             for cid, kind, text, terms, traits, story_id, source_id, mentions in rows:
-                by_role: dict[str, set[int]] = {
-                    "subject": set(),
-                    "context": set(),
-                    "aside": set(),
-                    "source": set(),
-                }
-                words = iter(mentions.split() if mentions else ())
-                for role, eid in zip(words, words, strict=True):
-                    by_role[role].add(int(eid))
+                subject, context, aside, source = _by_role(mentions)
                 out.append(
                     CandidateRow(
-                        cid,
-                        kind,
-                        text,
-                        terms,
-                        story_id,
-                        source_id,
-                        frozenset(by_role["subject"]),
-                        frozenset(by_role["context"]),
-                        frozenset(by_role["aside"]),
-                        frozenset(by_role["source"]),
-                        traits,
+                        cid, kind, text, terms, story_id, source_id, subject, context, aside, source, traits
                     )
                 )
         return out
@@ -1331,6 +1314,27 @@ def _raw(s: Session, sql: str, params: Sequence[Any]) -> list[Any]:
     cur = _cursor(s)
     cur.execute(sql, tuple(params))
     return list(cur.fetchall())
+
+
+_NONE: frozenset[int] = frozenset()
+
+
+def _by_role(mentions: str | None) -> tuple[frozenset[int], frozenset[int], frozenset[int], frozenset[int]]:
+    """A claim's entities by role (subject, context, aside, source) from its roles string ("role id ...",
+    as `claim.roles` keeps its mentions)."""
+    if not mentions:
+        return _NONE, _NONE, _NONE, _NONE
+    ids: dict[str, list[int]] = {"subject": [], "context": [], "aside": [], "source": []}
+    words = mentions.split()
+    for role, eid in zip(words[::2], map(int, words[1::2]), strict=True):
+        ids[role].append(eid)
+    subject, context, aside, source = ids.values()
+    return (
+        frozenset(subject) if subject else _NONE,
+        frozenset(context) if context else _NONE,
+        frozenset(aside) if aside else _NONE,
+        frozenset(source) if source else _NONE,
+    )
 
 
 def _cursor(s: Session) -> Any:

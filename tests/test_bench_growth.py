@@ -76,6 +76,25 @@ def test_growth_reports_reads_and_pages_and_leaves_the_kb_alone(
     assert not list(tmp_path.glob("kb.db-*"))  # (nor a log beside it)
 
 
+def test_growth_plain_times_the_ingest_alone_and_leaves_the_kb_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kb = tmp_path / "kb.db"
+    Store(f"sqlite:///{kb}").engine.dispose()
+    folder = tmp_path / "next"
+    folder.mkdir()
+    for p in CORPUS[:2]:
+        shutil.copy(p, folder)
+    before = hashlib.sha256(kb.read_bytes()).hexdigest()
+
+    assert bench_module("growth").main([str(kb), str(folder), "--workers", "0", "--plain"]) == 0
+    out = capsys.readouterr().out
+
+    assert out.startswith("2 stories in ") and "ingest CPU" in out and len(out.splitlines()) == 1
+    assert hashlib.sha256(kb.read_bytes()).hexdigest() == before
+    assert not list(tmp_path.glob("kb.db-*"))
+
+
 def test_growth_names_a_missing_kb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert bench_module("growth").main([str(tmp_path / "none.db"), str(tmp_path)]) == 1
     assert "none.db: no such SQLite file" in capsys.readouterr().err

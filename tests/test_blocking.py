@@ -86,6 +86,9 @@ def test_claims_keep_their_entities_by_role_through_ingest_merges_undos_and_load
     with store.reading() as s:
         ids = sorted(kept)
         read = store.candidate_rows(s, ids)
+        roles = ("subject", "context", "aside", "source")
+        by_role = {c.id: {(r, e) for r in roles for e in getattr(c, r)} for c in read}
+        assert by_role == given and {r for found in given.values() for r, _ in found} == set(roles)
         s.execute(text("UPDATE claim SET roles = NULL"))  # (then read from the mention rows)
         assert store.candidate_rows(s, ids) == read
         s.rollback()
