@@ -13,7 +13,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
@@ -136,7 +136,7 @@ class _Keys(dict[Any, str]):
     """Strings made once for each key and shared by every claim (hashed once, not once per claim): the
     first four letters of a term, an entity's weight key ("@id")."""
 
-    def __init__(self, make: Any) -> None:
+    def __init__(self, make: Callable[[Any], str]) -> None:
         super().__init__()
         self.make = make
 
