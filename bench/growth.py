@@ -149,6 +149,10 @@ def ingest(url: str, folder: str, workers: int, store_cls: type) -> tuple[int, f
     return n, seconds, cpu
 
 
+def rate_line(stories: int, seconds: float, cpu: float) -> str:
+    return f"{stories} stories in {seconds:.2f} s: {stories / seconds:.1f} stories/s; ingest CPU {cpu:.2f} s"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Where an ingest's time goes on a large SQLite KB.")
     ap.add_argument("kb", type=Path, help="the SQLite KB file (copied; the original is not touched)")
@@ -173,9 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             from kb.store import Store
 
             n, seconds, ingest_cpu = ingest(f"sqlite:///{copy}", args.folder, args.workers, Store)
-            print(
-                f"{n} stories in {seconds:.2f} s: {n / seconds:.1f} stories/s; ingest CPU {ingest_cpu:.2f} s"
-            )
+            print(rate_line(n, seconds, ingest_cpu))
             return 0
         holder = sqlite3.connect(copy, isolation_level=None)
         holder.execute("PRAGMA journal_mode=WAL")
@@ -201,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"{n} stories in {seconds:.2f} s: {n / seconds:.1f} stories/s; ingest CPU {ingest_cpu:.2f} s")
+    print(rate_line(n, seconds, ingest_cpu))
     print()
     print(f"{'store call':<18}{'calls':>8}{'rows':>10}{'CPU s':>9}")
     for name in READS + WRITES:
